@@ -1,0 +1,77 @@
+"""The ingestion flow: walk a folder, one Prefect task per document.
+
+Tasks run one after another: PyMuPDF is not thread-safe, and parsing is
+CPU-bound, so threads would not help. Scale-out is per run (see
+docs/operations.md), not per page.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+from pydantic import BaseModel
+
+from docsieve.settings import Settings
+from docsieve.types import DocStatus, DocType, IngestResult
+from flows import progress, steps
+from flows.runtime import database
+from storage import repo
+
+
+class IngestSummary(BaseModel):
+    run_id: int
+    results: list[IngestResult]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return dict(Counter(r.status.value for r in self.results))
+
+    @property
+    def did_work(self) -> bool:
+        return any(r.status != DocStatus.UNCHANGED for r in self.results)
+
+
+@task(name="ingest-document", cache_policy=NO_CACHE, task_run_name="ingest {path.name}")
+def ingest_document(settings: Settings, run_id: int, path: Path,
+                    doc_type: DocType | None = None) -> IngestResult:
+    return steps.ingest_file(database(settings), settings, run_id, path, doc_type)
+
+
+def ingest_paths(settings: Settings, run_id: int, root: Path,
+                 doc_type: DocType | None = None) -> list[IngestResult]:
+    """Discover files under ``root`` and ingest each; rejected files are recorded too."""
+    from parsers import discover
+
+    db = database(settings)
+    found = list(discover(root, settings))
+    progress.start(len(found), "ingest")
+    results: list[IngestResult] = []
+    for item in found:
+        if item.status is not None:
+            results.append(steps.record_rejection(db, run_id, item.path,
+                                                  DocStatus(item.status), item.reason or ""))
+        else:
+            results.append(ingest_document(settings, run_id, item.path, doc_type))
+        progress.advance(item.path.name)
+    return results
+
+
+@flow(name="docsieve-ingest", flow_run_name="ingest {root}", log_prints=True)
+def ingest_flow(root: str, settings: Settings, doc_type: DocType | None = None) -> IngestSummary:
+    """Ingest a folder (recursively) or a single file into storage."""
+    from prefect.runtime import flow_run
+
+    db = database(settings)
+    with db.session() as s:
+        run = repo.start_run(s, "ingest", root=str(root), settings_json=settings.masked())
+        repo.set_prefect_id(s, run.id or 0, flow_run.id)
+        run_id = run.id
+    assert run_id is not None
+    results = ingest_paths(settings, run_id, Path(root), doc_type)
+    summary = IngestSummary(run_id=run_id, results=results)
+    with db.session() as s:
+        repo.finish_run(s, run_id, "completed", {"counts": summary.counts})
+    return summary
