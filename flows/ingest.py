@@ -41,12 +41,17 @@ def ingest_document(settings: Settings, run_id: int, path: Path,
 
 
 def ingest_paths(settings: Settings, run_id: int, root: Path,
-                 doc_type: DocType | None = None) -> list[IngestResult]:
-    """Discover files under ``root`` and ingest each; rejected files are recorded too."""
+                 doc_type: DocType | None = None,
+                 skip: set[str] | None = None) -> list[IngestResult]:
+    """Discover files under ``root`` and ingest each; rejected files are recorded too.
+
+    ``skip`` holds paths this run already recorded (a resumed run).
+    """
     from parsers import discover
 
     db = database(settings)
-    found = list(discover(root, settings))
+    found = [f for f in discover(root, settings)
+             if not skip or (str(f.path) not in skip and steps.document_key(f.path) not in skip)]
     progress.start(len(found), "ingest")
     results: list[IngestResult] = []
     for item in found:

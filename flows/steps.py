@@ -57,17 +57,18 @@ def ingest_file(db: Database, settings: Settings, run_id: int, path: Path,
     with db.session() as s:
         known = repo.find_document(s, key, sha)
         if known is not None:
-            reason = f"unchanged since run {known.first_run_id} (was {known.status})"
-            repo.add_run_item(s, run_id, key, DocStatus.UNCHANGED, reason=reason,
+            why = f"unchanged since run {known.first_run_id} (was {known.status})"
+            repo.add_run_item(s, run_id, key, DocStatus.UNCHANGED, reason=why,
                               document_id=known.id)
-            return IngestResult(path=key, status=DocStatus.UNCHANGED, reason=reason,
+            return IngestResult(path=key, status=DocStatus.UNCHANGED, reason=why,
                                 doc_type=DocType(known.doc_type) if known.doc_type else None,
                                 pages=known.pages, tokens=known.tokens, sha256=sha,
                                 document_id=known.id)
 
     parsed = None
     tokens = None
-    status, reason = DocStatus.OK, None
+    status: DocStatus = DocStatus.OK
+    reason: str | None = None
     try:
         parsed = parse_file(path, settings)
         if doc_type is not None:

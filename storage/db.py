@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, event, select
 from sqlalchemy.engine import Connection, Engine, make_url
@@ -68,7 +69,7 @@ def _make_engine(url: str) -> Engine:
 
         # -- WAL lets the Prefect tasks read while one writes; FKs are off by default --
         @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn, _rec):  # type: ignore[no-untyped-def]
+        def _pragmas(dbapi_conn: Any, _rec: Any) -> None:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")

@@ -1,0 +1,297 @@
+"""The main job: ingest, chunk, select and analyse a folder in one resumable flow.
+
+One Prefect task per document after ingestion (``process-document``). A run
+killed at any point and started again with the same folder and profile picks
+up the unfinished run: stored chunk sets, selections and analyses are reused,
+and identical stage-2 requests are served from the response cache, so no
+finished work or paid call is repeated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+from pydantic import BaseModel, Field
+from sqlmodel import col, select
+
+from docsieve.errors import ConfigError
+from docsieve.settings import Settings
+from docsieve.types import DocStatus, DocType, IngestResult
+from flows import progress, stages
+from flows.ingest import ingest_paths
+from flows.runtime import database
+from storage import budget, repo
+from storage.tables import DocumentRow, RunRow
+
+if TYPE_CHECKING:
+    from analyzers.api import Analyzer
+    from extractors.base import Scorer
+
+log = logging.getLogger(__name__)
+
+
+class DocumentResult(BaseModel):
+    document_id: int
+    path: str
+    status: str  # analysed, cached, degraded, deferred, skipped, failed
+    reason: str | None = None
+    degraded: list[str] = Field(default_factory=list)
+    selected_tokens: int = 0
+    document_tokens: int = 0
+
+
+class RunSummary(BaseModel):
+    run_id: int
+    resumed: bool
+    ingest: list[IngestResult]
+    documents: list[DocumentResult]
+
+
+def _settings_key(settings: Settings) -> str:
+    secret = settings.anthropic_api_key.get_secret_value() if settings.anthropic_api_key else ""
+    blob = settings.model_dump_json() + secret
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+_shared: dict[tuple[str, str], Any] = {}
+
+
+def _scorer(settings: Settings) -> Scorer:
+    """One scorer per process and settings: the model loads once per run."""
+    key = ("scorer", _settings_key(settings))
+    if key not in _shared:
+        from extractors import get_scorer
+        from storage.selection_repo import SqlEmbeddingCache
+
+        _shared[key] = get_scorer(settings.select.scorer, settings.select,
+                                  embedding_cache=SqlEmbeddingCache(database(settings)))
+    return _shared[key]
+
+
+def _analyzers(settings: Settings) -> tuple[Analyzer, Analyzer | None]:
+    """The run's analyzer (shared rate limiter) and the cheaper one used near a budget."""
+    key = ("analyzer", _settings_key(settings))
+    if key not in _shared:
+        from analyzers.api import Analyzer
+        from analyzers.base import primary_spec
+        from storage.calls_repo import CallStore
+
+        secrets = [s.get_secret_value() for s in (settings.anthropic_api_key,
+                                                  settings.openai_api_key) if s]
+        store = CallStore(database(settings), secrets=secrets)
+        main = Analyzer(settings, store)
+        cheaper = None
+        spec = primary_spec(settings)
+        if settings.run.cheaper_model and ":" in spec:
+            provider, model = spec.split(":", 1)
+            if model != settings.run.cheaper_model:
+                specs = [f"{provider}:{settings.run.cheaper_model}"]
+                cheaper = Analyzer(settings, store, specs=specs)
+        _shared[key] = (main, cheaper)
+    return _shared[key]
+
+
+@lru_cache(maxsize=4)
+def _prices(data_dir: Path) -> Any:
+    from analyzers.pricing import PriceTable
+
+    return PriceTable.load(data_dir)
+
+
+def _stage2_slot(settings: Settings) -> Any:
+    """A Prefect global concurrency slot around each stage-2 call."""
+    from prefect.concurrency.sync import concurrency
+
+    return concurrency(settings.run.stage2_limit_name, occupy=1, strict=False)
+
+
+def process_document_plain(settings: Settings, run_id: int, document_id: int,
+                           profile_name: str | None = None, chunker: str | None = None,
+                           use_prefect_limit: bool = True) -> DocumentResult:
+    """Chunk, select and analyse one stored document (resumable, budgeted)."""
+    db = database(settings)
+    with db.session() as s:
+        doc = repo.load_parsed(s, document_id)
+        row = s.get(DocumentRow, document_id)
+        doc_tokens = (row.tokens if row else None) or 0
+    try:
+        profile = stages.profile_for(doc, settings, profile_name)
+    except ConfigError as exc:
+        with db.session() as s:
+            repo.add_run_item(s, run_id, doc.path, "skipped", reason=str(exc),
+                              document_id=document_id, stage="analyze")
+        return DocumentResult(document_id=document_id, path=doc.path, status="skipped",
+                              reason=str(exc), document_tokens=doc_tokens)
+    chunked = stages.chunk_stage(db, settings, document_id, doc, chunker)
+    sel, sel_seconds = stages.select_stage(db, settings, run_id, document_id, doc,
+                                           chunked.chunks, profile, scorer=_scorer(settings))
+    main, cheaper = _analyzers(settings)
+    with db.session() as s:
+        budget.ensure_budgets(s, run_id, run_tokens=settings.budget.run_tokens,
+                              run_usd=settings.budget.run_usd, document_id=document_id,
+                              document_tokens=settings.budget.document_tokens,
+                              document_usd=settings.budget.document_usd)
+    if use_prefect_limit:
+        with _stage2_slot(settings):
+            outcome = stages.analyze_stage(db, settings, run_id, document_id, sel, profile,
+                                           main, _prices(settings.data_dir), cheaper)
+    else:
+        outcome = stages.analyze_stage(db, settings, run_id, document_id, sel, profile, main,
+                                       _prices(settings.data_dir), cheaper)
+    stages.record_stage1_ledger(db, run_id, document_id, doc_tokens=doc_tokens,
+                                chunked=chunked, selection=sel, select_seconds=sel_seconds)
+    stages.record_stage2_ledger(db, settings, run_id, document_id, doc_tokens=doc_tokens,
+                                selection=sel, outcome=outcome, prices=_prices(settings.data_dir))
+    a = outcome.analysis
+    status = "deferred" if outcome.deferred else (a.status if a else "failed")
+    reason = outcome.reason or (a.reason if a else None)
+    if outcome.degraded and status != "deferred":
+        reason = "; ".join(outcome.degraded) + (f"; {reason}" if reason else "")
+    with db.session() as s:
+        repo.add_run_item(s, run_id, doc.path, status, reason=reason, document_id=document_id,
+                          stage="analyze")
+    return DocumentResult(document_id=document_id, path=doc.path, status=status, reason=reason,
+                          degraded=outcome.degraded, selected_tokens=sel.selected_tokens,
+                          document_tokens=doc_tokens)
+
+
+@task(name="process-document", cache_policy=NO_CACHE, task_run_name="process {name}")
+def process_document(settings: Settings, run_id: int, document_id: int, name: str,
+                     profile_name: str | None = None,
+                     chunker: str | None = None) -> DocumentResult:
+    return process_document_plain(settings, run_id, document_id, profile_name, chunker)
+
+
+def resumable_run(settings: Settings, root: str, profile: str | None) -> int | None:
+    """The latest unfinished run of the same folder and profile, if any."""
+    db = database(settings)
+    with db.session() as s:
+        run = s.exec(select(RunRow).where(RunRow.kind == "run", RunRow.root == root,
+                                          RunRow.profile == profile)
+                     .order_by(col(RunRow.id).desc())).first()
+        if run is not None and run.status != "completed":
+            return run.id
+    return None
+
+
+def _ensure_stage2_limit(settings: Settings) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_global_concurrency_limit_by_name(settings.run.stage2_limit_name)
+        except Exception:  # -- ObjectNotFound: create it once --
+            client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(
+                name=settings.run.stage2_limit_name, limit=settings.run.stage2_concurrency))
+
+
+def _previous_ingest(settings: Settings, run_id: int) -> list[IngestResult]:
+    db = database(settings)
+    with db.session() as s:
+        return [IngestResult(path=i.path, status=DocStatus(i.status), reason=i.reason,
+                             document_id=i.document_id)
+                for i in repo.run_items(s, run_id, stage="ingest")]
+
+
+def _publish(settings: Settings, run_id: int) -> None:
+    """The run summary as Prefect artifacts: Markdown report and funnel table."""
+    from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+    from flows.reports import FUNNEL, build_report, to_markdown
+
+    with database(settings).session() as s:
+        report = build_report(s, run_id)
+    create_markdown_artifact(key=f"docsieve-run-{run_id}", markdown=to_markdown(report),
+                             description=f"docsieve run {run_id}: summary and answers")
+    create_table_artifact(key=f"docsieve-funnel-{run_id}",
+                          table=[{"stage": label, "tokens": int(report.funnel[k]["tokens"])}
+                                 for k, label in FUNNEL],
+                          description="token funnel")
+
+
+@flow(name="docsieve-run", flow_run_name="run {root}")
+def run_flow(root: str, settings: Settings, profile: str | None = None,
+             doc_type: DocType | None = None, chunker: str | None = None,
+             fresh: bool = False) -> RunSummary:
+    """Ingest, chunk, select and analyse ``root``; resume its unfinished run if any."""
+    from prefect.runtime import flow_run
+
+    db = database(settings)
+    run_id = None if fresh else resumable_run(settings, root, profile)
+    resumed = run_id is not None
+    if run_id is None:
+        with db.session() as s:
+            run = repo.start_run(s, "run", root=root, profile=profile,
+                                 settings_json=settings.masked())
+            run_id = run.id
+    assert run_id is not None
+    with db.session() as s:
+        repo.set_prefect_id(s, run_id, flow_run.id)
+        budget.ensure_budgets(s, run_id, run_tokens=settings.budget.run_tokens,
+                              run_usd=settings.budget.run_usd)
+    _ensure_stage2_limit(settings)
+
+    earlier = _previous_ingest(settings, run_id) if resumed else []
+    done_paths = {r.path for r in earlier}
+    ingest = earlier + ingest_paths(settings, run_id, Path(root), doc_type, skip=done_paths)
+
+    doc_ids: list[int] = []
+    with db.session() as s:
+        for r in ingest:
+            if r.document_id is None or r.document_id in doc_ids:
+                continue
+            d = s.get(DocumentRow, r.document_id)
+            if d is not None and d.status == DocStatus.OK.value:
+                doc_ids.append(r.document_id)
+        names = {i: Path(s.get(DocumentRow, i).path).name for i in doc_ids}  # type: ignore[union-attr]
+    progress.start(len(doc_ids), "analyse")
+    results: list[DocumentResult] = []
+    if settings.run.task_runner == "sequential":
+        for i in doc_ids:
+            results.append(process_document(settings, run_id, i, names[i], profile, chunker))
+            progress.advance(names[i])
+    else:
+        futures = [process_document.submit(settings, run_id, i, names[i], profile, chunker)
+                   for i in doc_ids]
+        for i, fut in zip(doc_ids, futures, strict=True):
+            results.append(fut.result())
+            progress.advance(names[i])
+    summary = RunSummary(run_id=run_id, resumed=resumed, ingest=ingest, documents=results)
+    deferred = [r.path for r in results if r.status == "deferred"]
+    with db.session() as s:
+        repo.finish_run(s, run_id, "completed", {
+            "documents": len(results), "deferred": deferred,
+            "degraded": [r.path for r in results if r.degraded or r.status == "degraded"]})
+    _publish(settings, run_id)
+    return summary
+
+
+def run_with_runner(root: str, settings: Settings, **kwargs: Any) -> RunSummary:
+    """Run the flow with the task runner chosen in settings (sequential, threads, dask)."""
+    runner = settings.run.task_runner
+    if runner == "sequential":
+        return run_flow(root, settings, **kwargs)
+    if runner == "threads":
+        from prefect.task_runners import ThreadPoolTaskRunner
+
+        threads: Any = ThreadPoolTaskRunner(max_workers=settings.run.workers)
+        return run_flow.with_options(task_runner=threads)(root, settings, **kwargs)
+    try:
+        from prefect_dask import DaskTaskRunner
+    except ImportError as exc:
+        raise ConfigError("run.task_runner = 'dask' needs prefect-dask: "
+                          "pip install 'docsieve[dask]'") from exc
+    if settings.run.dask_address:
+        dask_runner = DaskTaskRunner(address=settings.run.dask_address)
+    else:
+        dask_runner = DaskTaskRunner(cluster_kwargs={"n_workers": settings.run.workers,
+                                                     "threads_per_worker": 1,
+                                                     "processes": True})
+    return run_flow.with_options(task_runner=dask_runner)(root, settings, **kwargs)

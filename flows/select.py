@@ -1,0 +1,73 @@
+"""The selection flow behind ``docsieve select``: ingest, chunk and select, no stage 2.
+
+Selections are stored under a run of kind ``select``; ``docsieve analyze RUN_ID``
+later sends them to stage 2.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+from pydantic import BaseModel
+
+from docsieve.profiles import load_profile
+from docsieve.selection import DocumentSelection
+from docsieve.settings import Settings
+from docsieve.types import DocStatus, IngestResult
+from flows import progress, stages
+from flows.ingest import ingest_paths
+from flows.run import _scorer
+from flows.runtime import database
+from storage import repo
+
+
+class SelectSummary(BaseModel):
+    run_id: int
+    ingest: list[IngestResult]
+    selections: list[DocumentSelection]
+
+
+@task(name="select-document", cache_policy=NO_CACHE, task_run_name="select {name}")
+def select_one(settings: Settings, run_id: int, document_id: int, name: str,
+               profile: str, budget_tokens: int | None = None) -> DocumentSelection:
+    db = database(settings)
+    with db.session() as s:
+        doc = repo.load_parsed(s, document_id)
+    prof = load_profile(profile, settings.data_dir)
+    chunked = stages.chunk_stage(db, settings, document_id, doc)
+    sel, seconds = stages.select_stage(db, settings, run_id, document_id, doc, chunked.chunks,
+                                       prof, scorer=_scorer(settings),
+                                       budget_tokens=budget_tokens)
+    stages.record_stage1_ledger(db, run_id, document_id, doc_tokens=sel.document_tokens,
+                                chunked=chunked, selection=sel, select_seconds=seconds)
+    return sel
+
+
+@flow(name="docsieve-select", flow_run_name="select {root}")
+def select_flow(root: str, settings: Settings, profile: str,
+                budget_tokens: int | None = None) -> SelectSummary:
+    load_profile(profile, settings.data_dir)  # -- fail fast on a bad profile --
+    db = database(settings)
+    with db.session() as s:
+        run = repo.start_run(s, "select", root=root, profile=profile,
+                             settings_json=settings.masked())
+        run_id = run.id
+    assert run_id is not None
+    ingest = ingest_paths(settings, run_id, Path(root))
+    ok = [r for r in ingest if r.document_id is not None
+          and r.status in (DocStatus.OK, DocStatus.UNCHANGED)]
+    with db.session() as s:
+        ok = [r for r in ok if repo.find_document(s, r.path, r.sha256 or "") is not None
+              and repo.find_document(s, r.path, r.sha256 or "").status == "ok"]  # type: ignore[union-attr]
+    progress.start(len(ok), "select")
+    selections = []
+    for r in ok:
+        assert r.document_id is not None
+        selections.append(select_one(settings, run_id, r.document_id, Path(r.path).name,
+                                     profile, budget_tokens))
+        progress.advance(Path(r.path).name)
+    with db.session() as s:
+        repo.finish_run(s, run_id, "completed", {"documents": len(selections)})
+    return SelectSummary(run_id=run_id, ingest=ingest, selections=selections)
