@@ -287,7 +287,7 @@ def run_with_runner(root: str, settings: Settings, **kwargs: Any) -> RunSummary:
         from prefect_dask import DaskTaskRunner
     except ImportError as exc:
         raise ConfigError("run.task_runner = 'dask' needs prefect-dask: "
-                          "pip install 'docsieve[dask]'") from exc
+                          "pip install prefect-dask") from exc
     if settings.run.dask_address:
         dask_runner = DaskTaskRunner(address=settings.run.dask_address)
     else:
