@@ -1,0 +1,94 @@
+"""The CLI surface on an offline run: run, report (exports), cost, replay, select,
+analyze, chunk, config; and the scheduled deployment."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from docsieve.settings import Settings
+from flows.cli import app
+
+
+@pytest.fixture
+def cli_env(flow_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("DOCSIEVE_DATABASE_URL", flow_settings.db_url)
+    monkeypatch.setenv("DOCSIEVE_HOME", str(flow_settings.home))
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    return CliRunner()
+
+
+def _ok(result, code: int = 0):  # type: ignore[no-untyped-def]
+    assert result.exit_code == code, (result.output, result.exception)
+    return result
+
+
+def test_run_report_cost_replay(contracts: Path, tmp_path: Path, cli_env: CliRunner) -> None:
+    run = json.loads(_ok(cli_env.invoke(app, ["run", str(contracts), "--json"])).stdout)
+    run_id = run["run_id"]
+    assert [d["status"] for d in run["documents"]] == ["analysed"] * 3
+    assert 0 < run["selected_fraction"] < 1
+
+    out = tmp_path / "export"
+    rep = json.loads(_ok(cli_env.invoke(app, ["report", str(run_id), "--json", "--export",
+                                              str(out)])).stdout)
+    assert rep["funnel"]["document"]["tokens"] > rep["funnel"]["select"]["tokens"] > 0
+    names = sorted(p.name for p in out.iterdir())
+    assert names == sorted([f"run-{run_id}.md", f"run-{run_id}.json", f"run-{run_id}.html",
+                            f"run-{run_id}-documents.csv", f"run-{run_id}-answers.csv"])
+    md = (out / f"run-{run_id}.md").read_text()
+    assert "## Answers" in md and "p. 1" in md
+    answers = (out / f"run-{run_id}-answers.csv").read_text().splitlines()
+    assert answers[0].startswith("document_sha,question_id") and len(answers) > 3
+    assert "<svg" in (out / f"run-{run_id}.html").read_text()
+    _ok(cli_env.invoke(app, ["report"]))  # -- latest run, Rich output --
+
+    cost = json.loads(_ok(cli_env.invoke(app, ["cost", "--json", "--volume", "500"])).stdout)
+    assert cost["documents"] == 3 and cost["volume_per_month"] == 500
+    assert cost["stage1_seconds_per_doc"] > 0
+
+    replay = json.loads(_ok(cli_env.invoke(app, ["replay", str(run_id), "--json"])).stdout)
+    assert replay["mode"] == "log" and len(replay["documents"]) == 3
+    assert all(d["identical"] for d in replay["documents"])
+
+    _ok(cli_env.invoke(app, ["report", "999"]), 2)
+
+
+def test_select_analyze_chunk(contracts: Path, cli_env: CliRunner) -> None:
+    sel = json.loads(_ok(cli_env.invoke(app, ["select", str(contracts), "--profile",
+                                              "contract", "--budget", "150",
+                                              "--json"])).stdout)
+    doc = sel["documents"][0]
+    assert doc["selected_tokens"] <= 150 and doc["selected_tokens"] < doc["document_tokens"]
+    section = next(s for q in doc["questions"] for s in q["sections"])
+    assert set(section) >= {"chunk_id", "text", "score", "tokens", "pages", "span"}
+    text = Path(doc["path"]).read_text()
+    assert text[section["span"][0]:section["span"][1]].strip()[:20] in text
+
+    analysed = json.loads(_ok(cli_env.invoke(app, ["analyze", str(sel["run_id"]),
+                                                   "--json"])).stdout)
+    assert len(analysed["analyses"]) == 3
+
+    chunks = json.loads(_ok(cli_env.invoke(app, ["chunk", doc["path"], "--json"])).stdout)
+    assert chunks and all({"text", "heading_path", "pages", "span", "tokens"} <= set(c)
+                          for c in chunks)
+    _ok(cli_env.invoke(app, ["select", str(contracts), "--profile", "nope"]), 2)
+
+
+def test_config_masks_secrets(cli_env: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-verysecretvalue-1234")
+    res = _ok(cli_env.invoke(app, ["config", "--json"]))
+    assert "verysecret" not in res.stdout and json.loads(res.stdout)["anthropic_api_key"]
+
+
+def test_scheduled_deployment_has_the_cron() -> None:
+    from flows.serve import deployment
+
+    dep = deployment("/srv/inbox", "0 6 * * 1-5", "contract")
+    assert dep.name == "docsieve-scheduled"
+    assert dep.parameters == {"root": "/srv/inbox", "profile": "contract"}
+    assert dep.schedules[0].schedule.cron == "0 6 * * 1-5"
