@@ -1,1 +1,33 @@
-"""placeholder"""
+"""Stage 2: the strong model answers the profile's questions from the selected sections.
+
+Entry points: :func:`analyze_document`, :func:`analyze_documents` (batch mode),
+:class:`Analyzer` (share one chain over a run) and :func:`replay`. Providers
+live behind :class:`analyzers.base.Provider`, registered by name.
+"""
+
+from analyzers.api import (
+    Analyzer,
+    AnswerDiff,
+    DocumentReplay,
+    ReplayReport,
+    analyze_document,
+    analyze_documents,
+    diff_answers,
+    replay,
+)
+from analyzers.base import Provider, get_provider, primary_spec, provider_names
+
+__all__ = [
+    "Analyzer",
+    "AnswerDiff",
+    "DocumentReplay",
+    "Provider",
+    "ReplayReport",
+    "analyze_document",
+    "analyze_documents",
+    "diff_answers",
+    "get_provider",
+    "primary_spec",
+    "provider_names",
+    "replay",
+]

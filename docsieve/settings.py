@@ -84,7 +84,7 @@ class AnalyzeSettings(BaseModel):
     primary: str | None = Field(None, description="default: anthropic when a key is set, "
                                                   "else the offline extractive analyzer")
     secondary: str | None = None
-    anthropic_model: str = "claude-sonnet-4-5"
+    anthropic_model: str = "claude-sonnet-4-6"
     openai_model: str = "gpt-4o-mini"
     local_model_path: str | None = None
     max_output_tokens: int = Field(2048, gt=0)

@@ -1,0 +1,180 @@
+"""Typed data of stage 2 (analysis): what a provider receives and what it answers.
+
+``analyzers`` produces these; ``storage`` converts them to rows. Every
+top-level model carries ``schema_version`` so stored JSON can be read back.
+A request is provider-independent: the same :class:`AnalysisRequest` goes to
+Anthropic, an OpenAI-compatible server, a local model or the extractive
+analyzer, and each answers with a :class:`ProviderResponse`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from docsieve.profiles import AnswerField
+
+SCHEMA_VERSION = 1
+
+AnalysisStatus = Literal["analysed", "cached", "degraded"]
+
+
+class Section(BaseModel):
+    """One selected chunk, as data for the model."""
+
+    chunk_id: str
+    page_start: int
+    page_end: int
+    heading_path: list[str] = Field(default_factory=list)
+    text: str
+
+    @property
+    def pages(self) -> str:
+        if self.page_start == self.page_end:
+            return str(self.page_start)
+        return f"{self.page_start}-{self.page_end}"
+
+
+class QuestionSpec(BaseModel):
+    """One profile question with its answer fields and the chunks selected for it."""
+
+    id: str
+    question: str
+    description: str = ""
+    hints: list[str] = Field(default_factory=list)
+    fields: list[AnswerField] = Field(default_factory=list)
+    chunk_ids: list[str] = Field(default_factory=list)
+
+
+class AnalysisRequest(BaseModel):
+    """A provider-independent request: instructions, sections as data, questions, schema."""
+
+    schema_version: int = SCHEMA_VERSION
+    model: str
+    instructions: str
+    sections: list[Section]
+    questions: list[QuestionSpec]
+    answer_schema: dict[str, Any]
+    max_tokens: int
+    # -- set on the one repair attempt: the validation error to fix; not part of the hash --
+    repair_note: str | None = None
+
+    def content_key(self) -> dict[str, Any]:
+        """The parts that decide the answer, whatever the provider."""
+        return {
+            "instructions": self.instructions,
+            "sections": [s.model_dump(mode="json") for s in self.sections],
+            "questions": [q.model_dump(mode="json") for q in self.questions],
+            "schema": self.answer_schema,
+            "max_tokens": self.max_tokens,
+        }
+
+    def content_hash(self) -> str:
+        """Hash of the request without provider and model (the cached-fallback key)."""
+        return _sha(self.content_key())
+
+    def request_hash(self, provider: str) -> str:
+        """Hash of the normalised request for one provider and model (the cache key)."""
+        return _sha({"provider": provider, "model": self.model, **self.content_key()})
+
+
+class Citation(BaseModel):
+    chunk_id: str
+    page_start: int
+    page_end: int
+    quote: str = ""
+    quote_verified: bool = Field(False, description="the quote occurs in the chunk text")
+
+
+class Answer(BaseModel):
+    """The answer to one question."""
+
+    question_id: str
+    found: bool
+    answer: str = ""
+    fields: dict[str, Any] = Field(default_factory=dict)
+    citations: list[Citation] = Field(default_factory=list)
+    extractive: bool = Field(False, description="built by the extractive analyzer, not a model")
+
+
+class Usage(BaseModel):
+    """Tokens as the provider counted them (the truth for billing)."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_write_tokens: int = 0
+    cache_read_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            input_tokens=self.input_tokens + other.input_tokens,
+            output_tokens=self.output_tokens + other.output_tokens,
+            cache_write_tokens=self.cache_write_tokens + other.cache_write_tokens,
+            cache_read_tokens=self.cache_read_tokens + other.cache_read_tokens,
+        )
+
+    @property
+    def total(self) -> int:
+        return (self.input_tokens + self.output_tokens + self.cache_write_tokens
+                + self.cache_read_tokens)
+
+
+class ProviderResponse(BaseModel):
+    """What one successful provider call returned, parsed and validated."""
+
+    schema_version: int = SCHEMA_VERSION
+    provider: str
+    model: str
+    answers: list[Answer]
+    usage: Usage = Field(default_factory=Usage)
+    stop_reason: str | None = None
+    latency_s: float = 0.0
+    batch: bool = False
+    raw_request: dict[str, Any] = Field(default_factory=dict)
+    raw_response: dict[str, Any] = Field(default_factory=dict)
+
+
+class Step(BaseModel):
+    """One step of the fallback chain: an attempt, an error, a fallback, a cache hit."""
+
+    provider: str
+    model: str
+    attempt: int = 0
+    outcome: str = Field(..., description="ok, error, invalid, repair, fallback, cache_hit, "
+                                          "skipped")
+    kind: str | None = Field(default=None, description="error kind: rate_limit, timeout...")
+    message: str = ""
+    fallback_reason: str | None = None
+    latency_s: float = 0.0
+
+
+class DocumentAnalysis(BaseModel):
+    """Stage 2's result for one document."""
+
+    schema_version: int = SCHEMA_VERSION
+    run_id: int | None = None
+    document_id: int | None = None
+    document_sha: str
+    profile: str
+    status: AnalysisStatus
+    reason: str | None = None
+    provider: str | None = None
+    model: str | None = None
+    extractive: bool = False
+    answers: list[Answer] = Field(default_factory=list)
+    usage: Usage = Field(default_factory=Usage)
+    cost_usd: float | None = 0.0
+    request_hash: str | None = None
+    request: AnalysisRequest | None = None
+    steps: list[Step] = Field(default_factory=list)
+
+    def answer(self, question_id: str) -> Answer | None:
+        return next((a for a in self.answers if a.question_id == question_id), None)
+
+
+def _sha(data: Any) -> str:
+    blob = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
