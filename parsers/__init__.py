@@ -1,1 +1,101 @@
-"""placeholder"""
+"""Stage 1a: read files into :class:`~docsieve.types.ParsedDocument`.
+
+Public API:
+
+- :func:`parse_file` reads, guards, parses and classifies one file;
+- :func:`discover` walks a folder safely;
+- :func:`classify` / :func:`override_doc_type` for the document type;
+- :mod:`parsers.base` holds the ``Parser`` contract and the registry
+  ("pymupdf", "unstructured", "text").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from pathlib import Path
+
+from docsieve.errors import InputError
+from docsieve.settings import Settings
+from docsieve.types import DocStatus, DocType, DocTypeGuess, ParsedDocument
+from parsers.base import Parser, get_parser, parser_for_extension, parser_names, register
+from parsers.classify import classify, override_doc_type
+from parsers.discover import Found, discover
+from parsers.pdf import PdfParser
+from parsers.text import TextParser
+from parsers.unstructured_parser import UnstructuredParser
+
+register(PdfParser.name, PdfParser)
+register(UnstructuredParser.name, UnstructuredParser)
+register(TextParser.name, TextParser)
+
+__all__ = [
+    "DocType",
+    "DocTypeGuess",
+    "Found",
+    "ParsedDocument",
+    "Parser",
+    "check_zip",
+    "classify",
+    "discover",
+    "get_parser",
+    "override_doc_type",
+    "parse_file",
+    "parser_names",
+]
+
+_ZIP_TYPES = {".docx"}
+
+
+def check_zip(data: bytes, path: Path, settings: Settings) -> None:
+    """Refuse a zip-based file (DOCX) whose directory promises a decompression bomb."""
+    limits = settings.parse
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise InputError(f"corrupt {path.suffix.lstrip('.').upper()} file: not a valid zip "
+                         f"archive ({exc})", path=path) from None
+    total = sum(i.file_size for i in infos)
+    if total > limits.max_uncompressed_bytes:
+        raise InputError(f"decompression bomb: {total} bytes uncompressed > "
+                         f"max_uncompressed_bytes {limits.max_uncompressed_bytes}", path=path)
+    packed = max(1, sum(i.compress_size for i in infos))
+    # -- small archives compress well by nature; the ratio matters only when they expand much --
+    if total > 1024 * 1024 and total / packed > limits.max_compression_ratio:
+        raise InputError(f"decompression bomb: compression ratio {total / packed:.0f} > "
+                         f"max_compression_ratio {limits.max_compression_ratio:g}", path=path)
+    if path.suffix.lower() == ".docx" and "word/document.xml" not in {i.filename for i in infos}:
+        raise InputError("corrupt DOCX file: the archive has no word/document.xml", path=path)
+
+
+def parse_file(path: Path, settings: Settings) -> ParsedDocument:
+    """Read, guard, parse and classify one file. Bad input raises ``InputError``."""
+    path = Path(path)
+    ext = path.suffix.lower()
+    parser = parser_for_extension(ext) if ext in settings.parse.extensions else None
+    if parser is None:
+        raise InputError(f"unsupported file type '{ext or '(none)'}'", path=path,
+                         status=DocStatus.SKIPPED.value)
+    try:
+        size = path.stat().st_size
+        if not path.is_file():
+            raise InputError("not a regular file", path=path)
+        if size > settings.parse.max_file_bytes:
+            raise InputError(f"file too large: {size} bytes > max_file_bytes "
+                             f"{settings.parse.max_file_bytes}", path=path)
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror or exc}", path=path) from None
+    if not data:
+        raise InputError("empty file (0 bytes)", path=path)
+    if ext in _ZIP_TYPES:
+        check_zip(data, path, settings)
+    doc = parser.parse(path, data, settings)
+    doc.path = str(path)
+    doc.sha256 = hashlib.sha256(data).hexdigest()
+    if not doc.text.strip():
+        raise InputError("no text found in the document", path=path)
+    doc.doc_type = classify(doc)
+    return doc
