@@ -49,8 +49,9 @@ class ParseSettings(BaseModel):
 class ChunkSettings(BaseModel):
     """Stage 1b: chunking. Sizes are tiktoken cl100k_base tokens."""
 
-    max_tokens: int = Field(512, gt=16)
-    min_tokens: int = Field(48, ge=0)
+    # -- clause-sized by default: tuned on CUAD by bench/chunking (docs/adr/0003) --
+    max_tokens: int = Field(320, gt=16)
+    min_tokens: int = Field(16, ge=0)
     chunker: str | None = Field(None, description="force a chunker; default: by doc type")
 
     @field_validator("min_tokens")

@@ -56,7 +56,7 @@ def chunk_stage(db: Database, settings: Settings, document_id: int,
     from chunkers import chunk_document, chunker_for, options_hash
 
     name = chunker_for(doc, settings, chunker)
-    ohash = options_hash(name, settings.chunk)
+    ohash = options_hash(name, settings.chunk, settings.encoding)
     with db.session() as s:
         found = repo.find_chunk_set(s, document_id, name, ohash)
         if found is not None and found.id is not None:
