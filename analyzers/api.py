@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from analyzers.anthropic_provider import AnthropicProvider
-from analyzers.base import get_provider
+from analyzers.base import CallLog, get_provider
 from analyzers.chain import ChainOutcome, FallbackChain
 from analyzers.prompt import build_request
 from docsieve.analysis import AnalysisRequest, Answer, DocumentAnalysis, ProviderResponse, Step
@@ -25,13 +25,12 @@ from docsieve.errors import DocsieveError, ProviderError
 from docsieve.profiles import Profile
 from docsieve.selection import DocumentSelection
 from docsieve.settings import Settings
-from storage.calls_repo import CallStore
 
 
 class Analyzer:
     """Analyses documents down one fallback chain; reuse it for a whole run."""
 
-    def __init__(self, settings: Settings, store: CallStore | None = None, *,
+    def __init__(self, settings: Settings, store: CallLog | None = None, *,
                  specs: list[str] | None = None, sleep: Callable[[float], None] = time.sleep,
                  seed: int | None = None, use_cache: bool = True) -> None:
         self.settings = settings
@@ -161,7 +160,7 @@ class Analyzer:
 
 
 def analyze_document(selection: DocumentSelection, profile: Profile, settings: Settings, *,
-                     store: CallStore | None = None, run_id: int | None = None,
+                     store: CallLog | None = None, run_id: int | None = None,
                      document_id: int | None = None,
                      analyzer: Analyzer | None = None) -> DocumentAnalysis:
     """Stage 2 for one document. Pass ``analyzer`` to share limits across documents."""
@@ -172,7 +171,7 @@ def analyze_document(selection: DocumentSelection, profile: Profile, settings: S
 
 
 def analyze_documents(selections: Sequence[DocumentSelection], profile: Profile,
-                      settings: Settings, *, store: CallStore | None = None,
+                      settings: Settings, *, store: CallLog | None = None,
                       run_id: int | None = None,
                       document_ids: Sequence[int | None] | None = None,
                       ) -> list[DocumentAnalysis]:
@@ -248,7 +247,7 @@ def _migration_view(a: Answer) -> dict[str, Any]:
             "chunks": sorted({c.chunk_id for c in a.citations})}
 
 
-def replay(run_id: int, store: CallStore, settings: Settings, *, provider: str | None = None,
+def replay(run_id: int, store: CallLog, settings: Settings, *, provider: str | None = None,
            model: str | None = None, new_run_id: int | None = None) -> ReplayReport:
     """Replay a run's analysis.
 
@@ -289,7 +288,7 @@ def replay(run_id: int, store: CallStore, settings: Settings, *, provider: str |
     return report
 
 
-def _replay_from_log(a: DocumentAnalysis, store: CallStore,
+def _replay_from_log(a: DocumentAnalysis, store: CallLog,
                      settings: Settings) -> DocumentReplay:
     doc = DocumentReplay(document_id=a.document_id, document_sha=a.document_sha,
                          status_before=a.status, provider_before=a.provider,

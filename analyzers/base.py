@@ -11,12 +11,37 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable
-from typing import Any, ClassVar
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar, Protocol
 
-from docsieve.analysis import AnalysisRequest, ProviderResponse
+from docsieve.analysis import AnalysisRequest, DocumentAnalysis, ProviderResponse
 from docsieve.errors import ConfigError, ProviderError, UnknownNameError
 from docsieve.settings import Settings
+
+
+class LoggedCall(Protocol):
+    """What replay needs of one logged call."""
+
+    response_json: dict[str, Any] | None
+    wire_request_json: dict[str, Any] | None
+
+
+class CallLog(Protocol):
+    """Where stage 2 logs calls, caches responses and keeps analyses.
+
+    ``storage.calls_repo.CallStore`` implements it on the database; stage 2
+    depends only on this contract, so it imports nothing from ``storage``.
+    """
+
+    def add_secrets(self, secrets: Iterable[str]) -> None: ...
+    def log_call(self, **fields: Any) -> int: ...
+    def logged_call(self, request_hash: str) -> LoggedCall | None: ...
+    def cache_get(self, request_hash: str) -> ProviderResponse | None: ...
+    def cache_get_content(self, content_hash: str) -> ProviderResponse | None: ...
+    def cache_put(self, request_hash: str, content_hash: str, response: ProviderResponse,
+                  call_id: int | None) -> None: ...
+    def save_analysis(self, analysis: DocumentAnalysis) -> int: ...
+    def analyses(self, run_id: int) -> list[DocumentAnalysis]: ...
 
 
 class Provider(ABC):

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from analyzers.base import Provider, get_provider, primary_spec
+from analyzers.base import CallLog, Provider, get_provider, primary_spec
 from analyzers.pricing import PriceTable
 from analyzers.ratelimit import RateLimiter, Reservation
 from docsieve.analysis import AnalysisRequest, ProviderResponse, Step, Usage
@@ -32,7 +32,6 @@ from docsieve.errors import (
     ProviderError,
 )
 from docsieve.settings import Settings
-from storage.calls_repo import CallStore
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +65,7 @@ def specs_from_settings(settings: Settings) -> list[str]:
 class FallbackChain:
     """Runs requests down a list of ``provider:model`` specs; shared across documents."""
 
-    def __init__(self, settings: Settings, store: CallStore | None = None, *,
+    def __init__(self, settings: Settings, store: CallLog | None = None, *,
                  specs: list[str] | None = None, limiter: RateLimiter | None = None,
                  sleep: Callable[[float], None] = time.sleep, seed: int | None = None,
                  use_cache: bool = True) -> None:

@@ -222,7 +222,7 @@ def _doc_name(r: RunReport, a: DocumentAnalysis) -> str:
 
 def _bar_svg(title: str, items: list[tuple[str, float]], unit: str) -> str:
     """A horizontal bar chart as inline SVG."""
-    width, bar_h, gap, label_w = 640, 26, 10, 190
+    width, bar_h, gap, label_w = 720, 26, 10, 260
     peak = max((v for _, v in items), default=0) or 1.0
     height = len(items) * (bar_h + gap) + 40
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
@@ -243,8 +243,11 @@ def _bar_svg(title: str, items: list[tuple[str, float]], unit: str) -> str:
 def to_html(r: RunReport) -> str:
     funnel_svg = _bar_svg("Token funnel", [(label, r.funnel[k]["tokens"]) for k, label in FUNNEL],
                           "tokens")
-    cost_svg = _bar_svg("Cost per stage", [*r.cost_by_stage.items(),
-                                           ("whole documents (baseline)", r.baseline_usd)], "usd")
+    cost_items = [*r.cost_by_stage.items(), ("whole documents (baseline)", r.baseline_usd)]
+    if r.reference:  # -- a free model served: show what the API model would have cost --
+        cost_items += [(f"selection at {r.reference['model']}", r.reference["selected_usd"]),
+                       (f"whole docs at {r.reference['model']}", r.reference["whole_usd"])]
+    cost_svg = _bar_svg("Cost per stage", cost_items, "usd")
     rows = "".join(
         f"<tr><td>{html.escape(d.path.rsplit('/', 1)[-1])}</td><td>{d.doc_type or ''}</td>"
         f"<td>{d.status}</td><td>{d.document_tokens:,}</td><td>{d.selected_tokens:,}</td>"

@@ -288,6 +288,7 @@ def run_with_runner(root: str, settings: Settings, **kwargs: Any) -> RunSummary:
     except ImportError as exc:
         raise ConfigError("run.task_runner = 'dask' needs prefect-dask: "
                           "pip install prefect-dask") from exc
+    dask_runner: Any
     if settings.run.dask_address:
         dask_runner = DaskTaskRunner(address=settings.run.dask_address)
     else:
