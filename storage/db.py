@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, event, select
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, SQLModel, create_engine
 
 from docsieve.errors import StorageError
 
@@ -57,6 +57,12 @@ def discover_migrations() -> list[Migration]:
     if len(set(versions)) != len(versions):
         raise StorageError(f"duplicate migration versions: {versions}")
     return found
+
+
+def create_tables(conn: Connection, *models: type[SQLModel]) -> None:
+    """Create exactly these tables (a migration's own), nothing else of the metadata."""
+    tables = [m.__table__ for m in models]  # type: ignore[attr-defined]
+    SQLModel.metadata.create_all(conn, tables=tables)
 
 
 def _make_engine(url: str) -> Engine:

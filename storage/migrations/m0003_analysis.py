@@ -1,16 +1,13 @@
 """Migration 3: stage 2 tables (model-call log, response cache, document analyses)."""
 
 from sqlalchemy.engine import Connection
-from sqlmodel import SQLModel
 
 from storage import tables_analysis as t
+from storage.db import create_tables
 
 VERSION = 3
 DESCRIPTION = "analysis: model calls, response cache, document analyses"
 
 
 def upgrade(conn: Connection) -> None:
-    SQLModel.metadata.create_all(conn, tables=[
-        t.ModelCallRow.__table__, t.ResponseCacheRow.__table__,  # type: ignore[list-item]
-        t.DocumentAnalysisRow.__table__,  # type: ignore[list-item]
-    ])
+    create_tables(conn, t.ModelCallRow, t.ResponseCacheRow, t.DocumentAnalysisRow)
