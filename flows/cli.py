@@ -64,6 +64,24 @@ class _Bar:
             self.progress.update(self.task, advance=1, label=label or "")
 
 
+def _require(path: Path) -> None:
+    if not path.exists():
+        err.print(f"[red]error:[/red] no such file or folder: {path}")
+        raise typer.Exit(EXIT_USAGE)
+
+
+def _with_bar(as_json: bool, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run a flow with a progress bar on stderr (none with --json); map our errors to exits."""
+    from flows import progress
+
+    bar = _Bar(enabled=not as_json)
+    try:
+        with progress.reporting(bar), bar.progress:
+            return fn(*args, **kwargs)
+    except DocsieveError as exc:
+        raise _fail(exc) from exc
+
+
 @app.command()
 def config(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
     """Print the effective settings, secrets masked."""
@@ -109,19 +127,11 @@ def ingest(
     doc_type: Annotated[DocType | None, typer.Option(help="force the document type")] = None,
 ) -> None:
     """Parse documents into storage; unchanged files are skipped by content hash."""
-    from flows import progress
     from flows.ingest import ingest_flow
 
     settings = _settings()
-    if not path.exists():
-        err.print(f"[red]error:[/red] no such file or folder: {path}")
-        raise typer.Exit(EXIT_USAGE)
-    bar = _Bar(enabled=not as_json)
-    try:
-        with progress.reporting(bar), bar.progress:
-            summary = ingest_flow(str(path), settings, doc_type)
-    except DocsieveError as exc:
-        raise _fail(exc) from exc
+    _require(path)
+    summary = _with_bar(as_json, ingest_flow, str(path), settings, doc_type)
     _print_ingest(summary.results, as_json)
     if not as_json:
         counts = ", ".join(f"{n} {k}" for k, n in sorted(summary.counts.items()))
@@ -192,19 +202,11 @@ def select_cmd(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Select, per document and question, the sections stage 2 needs."""
-    from flows import progress
     from flows.select import select_flow
 
     settings = _settings()
-    if not path.exists():
-        err.print(f"[red]error:[/red] no such file or folder: {path}")
-        raise typer.Exit(EXIT_USAGE)
-    bar = _Bar(enabled=not as_json)
-    try:
-        with progress.reporting(bar), bar.progress:
-            summary = select_flow(str(path), settings, profile, budget)
-    except DocsieveError as exc:
-        raise _fail(exc) from exc
+    _require(path)
+    summary = _with_bar(as_json, select_flow, str(path), settings, profile, budget)
     if as_json:
         print(json.dumps({"run_id": summary.run_id, "documents": [{
             "path": sel.path, "profile": sel.profile,
@@ -281,21 +283,13 @@ def run(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Ingest, chunk, select and analyse in one resumable Prefect flow."""
-    from flows import progress
     from flows.reports import build_report
     from flows.run import run_with_runner
 
     settings = _settings()
-    if not path.exists():
-        err.print(f"[red]error:[/red] no such file or folder: {path}")
-        raise typer.Exit(EXIT_USAGE)
-    bar = _Bar(enabled=not as_json)
-    try:
-        with progress.reporting(bar), bar.progress:
-            summary = run_with_runner(str(path), settings, profile=profile, doc_type=doc_type,
-                                      fresh=fresh)
-    except DocsieveError as exc:
-        raise _fail(exc) from exc
+    _require(path)
+    summary = _with_bar(as_json, run_with_runner, str(path), settings, profile=profile,
+                        doc_type=doc_type, fresh=fresh)
     db = _open_db(settings)
     with db.session() as s:
         report = build_report(s, summary.run_id)
