@@ -12,7 +12,13 @@ Metrics per method: clause integrity (share of gold spans wholly inside one
 chunk), overhead (tokens of the smallest run of consecutive chunks holding the
 span / the span's tokens: median and quartiles), mean chunk tokens, chunks over
 the maximum, and chunks holding a running header/footer line. For docsieve's
-chunks also: boundaries inside a sentence (spaCy), and speed.
+chunks also: boundaries inside a sentence ("mid-sentence cuts", the rule is
+:func:`classify_boundary`; a second table counts every boundary by class), and
+speed.
+
+A last table checks the rfp chunker on the labelled RFP passages of
+``../shared/data/rfps/labels.jsonl`` (offsets into the Markdown files, which
+``doc.text`` reproduces): integrity and overhead, compared by span.
 
 Baselines in the same run: 300-token windows over PyMuPDF page text,
 LangChain's RecursiveCharacterTextSplitter (1000 characters) over the same
@@ -48,6 +54,8 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 CUAD = REPO.parent / "shared" / "data" / "cuad"
+RFPS = REPO.parent / "shared" / "data" / "rfps"
+_MD_MARKS = re.compile(r"^[\s#>]+")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
@@ -67,6 +75,7 @@ class Scores:
     overhead: list[float] = field(default_factory=list)
     over_max: int = 0
     running: int = 0
+    mid_sentence: int | None = None  # -- boundaries inside a sentence; checked for docsieve --
 
     def row(self) -> list[str]:
         q = statistics.quantiles(self.overhead, n=4) if len(self.overhead) > 1 else [0, 0, 0]
@@ -74,7 +83,8 @@ class Scores:
         mean = statistics.fmean(self.tokens) if self.tokens else 0.0
         return [self.name, str(self.docs), str(self.chunks), f"{mean:.0f}", f"{integ:.3f}",
                 f"{statistics.median(self.overhead) if self.overhead else 0:.2f}",
-                f"{q[0]:.2f}-{q[2]:.2f}", str(self.over_max), str(self.running)]
+                f"{q[0]:.2f}-{q[2]:.2f}", str(self.over_max), str(self.running),
+                "n/a" if self.mid_sentence is None else str(self.mid_sentence)]
 
 
 def load_gold() -> dict[str, list[str]]:
@@ -153,53 +163,101 @@ def running_lines(page_texts: list[str]) -> set[str]:
     return {k for k, n in counts.items() if n >= need}
 
 
-def sentence_violations(text: str, chunks: list[Any], max_tokens: int) -> tuple[int, int, int]:
-    """Boundaries not at a spaCy sentence start: (strict, outside structural breaks, checked).
+# -- the sentence check's rule, stated once ------------------------------------------------
+# -- text that stops inside a sentence: a word, a comma (before closing quotes too), an open
+#    bracket, '§' or '&' (not '_': a form's blank line ends a field) --
+_OPEN_BEFORE = re.compile(r"""(?:[^\W_]|[,(\[§&]|,["'\u201d\u2019]+)\s*$""")
+# -- a period that spaCy's tokenizer keeps inside an abbreviation ("C.F.R.", "No."): a cut
+#    after it is mid-sentence when the text goes on with a number, '§' or a lower-case word --
+_ABBREV_BEFORE = re.compile(r"(?:\b(?:[A-Z]\.){2,}|\b(?:No|Nos|Sec|Art|Para|Code|Stat|Reg)\.)\s*$")
+_GOES_ON = re.compile(r"\s*(?:§|\d|[a-z])")
+_MARKER_AFTER = re.compile(r"\s*(?:\(?[a-zA-Z0-9]{1,4}[.)]\s|\d{1,3}(?:\.\d{1,3})*\.?\s+[A-Z(“\"]|"
+                           r"[•●○▪\-*\u2013]\s|(?:article|section|exhibit|schedule|annex|"
+                           r"appendix|attachment)\s+\w)", re.IGNORECASE)
+CUT_CLASSES = ["spaCy start", "sentence > max", "table row", "closed", "list item",
+               "heading line", "mid-sentence"]
 
-    spaCy's sentencizer runs on a window around each boundary, with the dropped
-    text between the two chunks (a running footer at a page break) blanked. A
-    structural break is a blank line (paragraph break), or a line break after a
-    heading-like line (no final punctuation), a lead-in (':', ';', 'and') or
-    before a clause marker. A boundary inside a sentence longer than
-    ``max_tokens`` is allowed by the rules and not counted.
+
+def classify_boundary(text: str, a: Any, b: Any, nlp: Any, max_tokens: int,
+                      row_edges: set[int]) -> str:
+    """Why the boundary between chunks ``a`` and ``b`` is (or is not) inside a sentence.
+
+    In order, the first that holds:
+
+    - ``spaCy start``: spaCy's sentencizer starts a sentence there (it runs on a
+      window around the boundary, with the dropped text between the two chunks,
+      a running footer at a page break, blanked);
+    - ``sentence > max``: the boundary lies inside one sentence longer than
+      ``max_tokens``, the only cut the rules allow;
+    - ``table row``: the boundary is at a table's edge or between its rows (rows
+      are units, not sentences);
+    - ``closed``: the text before ends with sentence-final or list punctuation
+      (``. ! ? : ;``, also where spaCy folds the period into an abbreviation
+      token such as "Inc.", unless "C.F.R."-like or "No." is followed by a
+      number, '§' or a lower-case word) or with a non-text symbol (a form's
+      ``____`` or ``|``, a bullet, '%');
+    - ``list item``: the text after opens with a list or clause marker
+      ("(b)", "3.02.", "8 ASSIGNMENT", a bullet, "Section 4");
+    - ``heading line``: the text before ends with a word (not a comma) at a
+      line break, and its last line, or the first line after, is heading-like:
+      at most 14 (12) words and no final punctuation;
+    - else ``mid-sentence``: a true violation of "no boundary inside a sentence".
     """
-    from chunkers.sentences import _nlp
     from docsieve.tokens import count_tokens
 
-    nlp = _nlp()
-    strict = loose = checked = 0
-
-    def window_at(a: Any, b: Any, reach: int) -> tuple[str, int]:
+    def window_at(reach: int) -> tuple[str, int]:
         lo, hi = max(0, a.end - reach), min(len(text), b.start + reach)
         gap = "".join(c if c.isspace() else " " for c in text[a.end:b.start])
         return text[lo:a.end] + gap + text[b.start:hi], b.start - lo
 
+    window, target = window_at(600)
+    if any(not window[min(s.start_char, target):max(s.start_char, target)].strip()
+           for s in nlp(window).sents):
+        return "spaCy start"
+    # -- is this one sentence over the maximum? look wider to see all of it --
+    window, target = window_at(4000)
+    sent = next((s for s in nlp(window).sents if s.start_char <= target < s.end_char), None)
+    if sent is not None and count_tokens(sent.text) > max_tokens:
+        return "sentence > max"
+    if b.start in row_edges or a.end in row_edges:
+        return "table row"
+    before = text[max(0, a.end - 300):a.end].rstrip()
+    after = text[b.start:b.start + 300]
+    if not (_OPEN_BEFORE.search(before)
+            or (_ABBREV_BEFORE.search(before) and _GOES_ON.match(after))):
+        return "closed"
+    if _MARKER_AFTER.match(after):
+        return "list item"
+    gap = text[a.end:b.start]
+    if "\n" in gap and re.search(r"\w\s*$", before):
+        last = before.rsplit("\n", 1)[-1].strip()
+        first = after.split("\n", 1)[0].strip()
+        if len(last.split()) <= 14 or ("\n" in after and len(first.split()) <= 12
+                                       and not re.search(r"[.,;:!?]$", first)):
+            return "heading line"
+    return "mid-sentence"
+
+
+def sentence_check(doc: Any, chunks: list[Any], max_tokens: int,
+                   counts: dict[str, int], cuts: list[str], keep: int) -> None:
+    """Classify every boundary between ``chunks`` (see :func:`classify_boundary`)."""
+    from chunkers.sentences import _nlp
+
+    nlp = _nlp()
+    text = doc.text
+    row_edges: set[int] = set()
+    for e in doc.elements:
+        if e.kind == "table":
+            row_edges.update((e.start, e.end))
+            row_edges.update(x for r in e.rows or [] for x in (r.start, r.end))
     for a, b in itertools.pairwise(chunks):
         if b.start < a.end:
             continue  # -- table parts with a repeated header overlap nothing; skip --
-        checked += 1
-        window, target = window_at(a, b, 600)
-        doc = nlp(window)
-        if any(not window[min(s.start_char, target):max(s.start_char, target)].strip()
-               for s in doc.sents):
-            continue
-        # -- is this one sentence over the maximum? look wider to see all of it --
-        window, target = window_at(a, b, 4000)
-        sent = next((s for s in nlp(window).sents if s.start_char <= target < s.end_char), None)
-        if sent is not None and count_tokens(sent.text) > max_tokens:
-            continue
-        strict += 1
-        before = text[max(0, a.end - 600):a.end].rstrip().rsplit("\n", 1)[-1].strip()
-        after = text[b.start:b.start + 40]
-        gap = text[a.end:b.start]
-        structural = "\n" in gap and (
-            (re.search(r"\n[ \t]*\n", gap) is not None and not before.endswith(","))
-            or (len(before.split()) <= 14 and not re.search(r"[.!?,;]$", before))
-            or re.match(r"\(?[a-zA-Z0-9]{1,4}[.)]\s|\d+(\.\d+)+\s|[•\-*]\s", after) is not None
-            or re.search(r"[:;]$|\b(and|or)$", before) is not None)
-        if not structural:
-            loose += 1
-    return strict, loose, checked
+        kind = classify_boundary(text, a, b, nlp, max_tokens, row_edges)
+        counts[kind] += 1
+        if kind == "mid-sentence" and len(cuts) < keep:
+            cuts.append(f"{Path(doc.path).name[:50]} @{b.start}: "
+                        f"{text[max(0, a.end - 90):a.end]!r} | {text[b.start:b.start + 60]!r}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -210,6 +268,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-tokens", type=int, default=None)
     ap.add_argument("--min-tokens", type=int, default=None)
     ap.add_argument("--no-sentence-check", action="store_true")
+    ap.add_argument("--show-cuts", type=int, default=10,
+                    help="print up to N mid-sentence boundaries with their context")
+    ap.add_argument("--no-rfp", action="store_true", help="skip the RFP passage table")
     ap.add_argument("--unstructured-path", default="/tmp/uinf",
                     help="folder holding unstructured-inference and its light dependencies, "
                          "installed with pip --no-deps --target (see the module docstring)")
@@ -250,7 +311,8 @@ def main(argv: list[str] | None = None) -> int:
     t_raw = t_parse = t_chunk = 0.0
     pages = 0
     unlocated = 0
-    sent_strict = sent_loose = sent_checked = 0
+    cut_counts: dict[str, int] = dict.fromkeys(CUT_CLASSES, 0)
+    cuts: list[str] = []
     hf_inside = 0
     by_chunker: dict[str, int] = defaultdict(int)
     failures: list[str] = []
@@ -297,10 +359,11 @@ def main(argv: list[str] | None = None) -> int:
                     hf_inside += 1
                     break
         if not args.no_sentence_check:
-            s1, s2, s3 = sentence_violations(doc.text, chunks, max_tokens)
-            sent_strict += s1
-            sent_loose += s2
-            sent_checked += s3
+            before = cut_counts["mid-sentence"]
+            sentence_check(doc, chunks, max_tokens, cut_counts, cuts, args.show_cuts)
+            if n < args.unstructured_limit:
+                ours_sub.mid_sentence = (ours_sub.mid_sentence or 0) \
+                    + cut_counts["mid-sentence"] - before
 
         toks = enc.encode_ordinary(raw)
         wins = [enc.decode(toks[i:i + 300]) for i in range(0, len(toks), 300)]
@@ -331,24 +394,25 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\r{n + 1}/{len(pdfs)} {pdf.name[:60]:<60}", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
 
+    if not args.no_sentence_check:
+        ours.mid_sentence = cut_counts["mid-sentence"]
     head = ["method", "docs", "chunks", "mean tok", "integrity", "overhead med",
-            "overhead q1-q3", ">max", "running-line chunks"]
+            "overhead q1-q3", ">max", "running-line chunks", "mid-sentence cuts"]
     rows = [head, ours.row(), fixed.row(), rec.row()]
     if uns.docs:
         rows += [uns.row(), ours_sub.row()]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     print(f"\nCUAD chunking benchmark: {len(pdfs)} PDFs, {pages} pages, "
           f"{ours.gold} gold spans located ({unlocated} exact_unique spans not found in the "
           f"PDF text, left out); max_tokens={max_tokens}, min_tokens={settings.chunk.min_tokens}")
     print("chunkers used: " + ", ".join(f"{k}={v}" for k, v in sorted(by_chunker.items())))
-    for i, r in enumerate(rows):
-        print(" | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
-        if i == 0:
-            print("-+-".join("-" * w for w in widths))
+    print_table(rows)
     if not args.no_sentence_check:
-        print(f"\nboundaries between chunks checked: {sent_checked}; not at a spaCy sentence "
-              f"start (one sentence over the maximum excepted): {sent_strict}; of those not at "
-              f"a paragraph break, heading line or list item: {sent_loose}")
+        print(f"\ndocsieve boundaries between chunks, by the sentence check's rule "
+              f"(see classify_boundary; only 'mid-sentence' violates it), "
+              f"{sum(cut_counts.values())} in all:")
+        print_table([CUT_CLASSES, [str(cut_counts[k]) for k in CUT_CLASSES]])
+        for c in cuts:
+            print("  mid-sentence: " + c)
     print(f"chunks holding a dropped header/footer element's text: {hf_inside}")
     print("\nspeed (pages/s):")
     chunk_pct = 100 * t_chunk / t_parse if t_parse else 0
@@ -365,8 +429,105 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n{len(failures)} failures:")
         for f in failures[:20]:
             print("  " + f)
+    if not args.no_rfp:
+        rfp_table(settings)
     del count_tokens
     return 0
+
+
+def print_table(rows: list[list[str]]) -> None:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for i, r in enumerate(rows):
+        print(" | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
+        if i == 0:
+            print("-+-".join("-" * w for w in widths))
+
+
+def rfp_table(settings: Any) -> None:
+    """Labelled RFP passages (``../shared/data/rfps/labels.jsonl``) against the rfp chunker.
+
+    The passages' offsets point into the Markdown files (read in text mode, a
+    CRLF counts as one character), and ``doc.text`` is the file's text, so spans
+    compare directly (leading '#'/'>' marks and surrounding whitespace trimmed,
+    as element spans leave them out): a passage is intact when one chunk's
+    span holds it; its overhead is the tokens of the chunks its span touches over
+    its own tokens.
+    """
+    from chunkers import chunk_document
+    from docsieve.tokens import count_tokens
+    from parsers import parse_file
+
+    labels = RFPS / "labels.jsonl"
+    if not labels.is_file():
+        print(f"\nno RFP labels at {labels}: RFP table skipped")
+        return
+    spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    with open(labels, encoding="utf-8") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            for p in rec.get("passages") or []:
+                spans[f"{rec['folder']}/{rec['file']}"].append((p["start"], p["end"]))
+    sc = Scores("rfp chunker")
+    sc.mid_sentence = None
+    mismatched: list[str] = []
+    sizes: list[int] = []
+    fitting = [0, 0]  # -- passages within max_tokens, and of those wholly in one chunk --
+    t0 = time.perf_counter()
+    for rel, passages in sorted(spans.items()):
+        path = RFPS / rel
+        try:
+            doc = parse_file(path, settings)
+            _, chunks = chunk_document(doc, settings, "rfp")
+        except Exception as exc:  # -- one bad file never stops the benchmark --
+            print(f"  {rel}: {type(exc).__name__}: {exc}")
+            continue
+        with open(path, encoding="utf-8", newline="") as fh:
+            raw = fh.read()
+        if doc.text != raw:
+            mismatched.append(rel)
+            continue
+        # -- the labels count a CRLF as one character (the file read in text mode) --
+        import bisect
+
+        crlf = [m.start() - i for i, m in enumerate(re.finditer("\r\n", raw))]
+        mapped = [(s + bisect.bisect_left(crlf, s), e + bisect.bisect_left(crlf, e))
+                  for s, e in passages]
+        # -- Markdown heading and quote marks before a passage lie outside element spans
+        #    (a heading element starts at its text): compare the passages without them --
+        passages = []
+        for s, e in mapped:
+            seg = doc.text[s:e]
+            lead = len(seg) - len(_MD_MARKS.sub("", seg, count=1))
+            passages.append((s + lead, s + max(lead, len(seg.rstrip()))))
+        sc.docs += 1
+        sc.chunks += len(chunks)
+        sc.tokens.extend(c.tokens for c in chunks)
+        sc.over_max += sum(c.tokens > settings.chunk.max_tokens for c in chunks)
+        for s, e in passages:
+            sc.gold += 1
+            n = count_tokens(doc.text[s:e])
+            sizes.append(n)
+            whole = any(c.start <= s and e <= c.end for c in chunks)
+            if whole:
+                sc.intact += 1
+            if n <= settings.chunk.max_tokens:
+                fitting[0] += 1
+                fitting[1] += whole
+            run = sum(c.tokens for c in chunks if c.end > s and c.start < e)
+            if n:
+                sc.overhead.append(run / n)
+    print(f"\nRFP labelled passages: {sc.gold} passages in {sc.docs} Markdown files "
+          f"({time.perf_counter() - t0:.1f}s); integrity = share of passages wholly inside "
+          f"one chunk; overhead = tokens of the chunks a passage touches / its tokens")
+    print_table([["method", "files", "chunks", "mean tok", "integrity", "overhead med",
+                  "overhead q1-q3", ">max"], sc.row()[:8]])
+    if sizes:
+        print(f"  passage tokens: median {statistics.median(sizes):.0f}; "
+              f"{len(sizes) - fitting[0]} passages are longer than max_tokens and cannot lie in "
+              f"one chunk; integrity of the {fitting[0]} that fit: "
+              f"{fitting[1] / max(1, fitting[0]):.3f}")
+    if mismatched:
+        print(f"  left out, doc.text differs from the file text: {', '.join(mismatched)}")
 
 
 if __name__ == "__main__":

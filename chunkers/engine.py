@@ -38,7 +38,7 @@ from docsieve.types import Chunk, ElementKind, ParsedDocument
 
 from .base import chunk_id
 from .sentences import sentence_spans
-from .structure import SUBCLAUSE_RANK, Block, Profile, derive_blocks
+from .structure import SUBCLAUSE_RANK, Block, PageMap, Profile, derive_blocks
 
 _DROPPED = {ElementKind.HEADER, ElementKind.FOOTER, ElementKind.PAGE_NUMBER}
 _REQUIREMENT = re.compile(r"\b(?:shall|must)\b")
@@ -90,6 +90,7 @@ class Engine:
         # -- planning sums block counts; a join adds about one token, so keep a margin --
         self.budget = max(8, self.max - 2)
         self._running: list[tuple[int, int]] = []
+        self._pages: PageMap | None = None
 
     # -- entry point ------------------------------------------------------------------------
 
@@ -98,6 +99,7 @@ class Engine:
         if not blocks:
             return []
         self._running = running
+        self._pages = PageMap(doc)
         text = doc.text
         for b, n in zip(blocks, count_many([text[b.start:b.end] for b in blocks], self.encoding),
                         strict=True):
@@ -176,6 +178,17 @@ class Engine:
             last = glued[-1]
             if self._glues(last, p) and self._fits(last, p):
                 glued[-1] = self._merge(last, p)
+            elif self._glues(last, p) and last.blocks[-1].open_end and len(last.blocks) > 1 \
+                    and last.text is None:
+                # -- too big to join: hand the unfinished sentence over to the next piece --
+                tail = last.blocks[-1]
+                moved = Piece([tail], tail.tokens, last.path, last.role)
+                if self._fits(moved, p):
+                    glued[-1] = Piece(last.blocks[:-1], max(0, last.tokens - tail.tokens - 1),
+                                      last.path, last.role)
+                    glued.append(self._merge(moved, p))
+                else:
+                    glued.append(p)
             else:
                 glued.append(p)
         out: list[Piece] = []
@@ -185,11 +198,16 @@ class Engine:
             if p.tokens < self.min:
                 nxt = glued[i + 1] if i + 1 < len(glued) else None
                 prev = out[-1] if out else None
-                # -- prefer the smaller neighbour: it keeps chunks near clause size --
+                # -- prefer the smaller neighbour: it keeps chunks near clause size; but a
+                #    sentence left open goes on in the next piece --
                 choices = [c for c in (prev, nxt) if c is not None
                            and (self._fits(prev, p) if c is prev else self._fits(p, c))]
                 if choices:
                     best = min(choices, key=lambda c: c.tokens)
+                    if prev in choices and prev is not None and prev.blocks[-1].open_end:
+                        best = prev
+                    elif nxt in choices and p.blocks[-1].open_end:
+                        best = nxt
                     if best is nxt:
                         glued[i + 1] = self._merge(p, nxt)
                         i += 1
@@ -206,7 +224,9 @@ class Engine:
         """``a`` cannot end a chunk before ``b``: a heading, or a lead-in to ``b``'s list."""
         if a.closed:
             return False
-        if a.blocks[-1].kind == "heading":
+        if a.blocks[-1].kind == "heading" or a.blocks[-1].open_end:
+            # -- a sentence left open ("between X,", "Very truly yours,") goes on in ``b``,
+            #    whatever marker it seems to start with --
             return True
         # -- "... agree as follows:" does not pull in the next article or section --
         first = b.blocks[0]
@@ -240,10 +260,12 @@ class Engine:
                          role: str | None) -> list[Piece]:
         body = text[b.start:b.end]
         spans = self._sentences(body, b.tokens)
-        counts = count_many([body[s:e] for s, e in spans], self.encoding)
+        # -- counted without the trailing whitespace that a part's text does not keep --
+        counts = count_many([body[s:e].strip() for s, e in spans], self.encoding)
         units: list[tuple[int, int, int]] = []
         for (s, e), n in zip(spans, counts, strict=True):
-            if n <= self.budget:
+            # -- a sentence that fits the maximum alone is never cut: it becomes its own part --
+            if n <= self.max:
                 units.append((s, e, n))
             else:
                 units.extend(self._split_words(body, s, e))
@@ -258,7 +280,8 @@ class Engine:
             out.append(Piece([sub], sub.tokens, path, role))
         if out:
             out[-1].blocks[0].closed = b.closed
-        _fix_pages(out, b, text)
+            out[-1].blocks[0].open_end = b.open_end
+        self._fix_pages(out, b)
         return out
 
     def _sentences(self, body: str, tokens: int) -> list[tuple[int, int]]:
@@ -350,6 +373,17 @@ class Engine:
             out.append(Piece([b], n, path, "table", text=body, start=start, end=end))
         return out
 
+    def _fix_pages(self, pieces: list[Piece], b: Block) -> None:
+        """Sub-blocks of a block running over pages: the pages of their own first and last
+        characters (exact at element boundaries; inside one element that runs over a
+        page break, exact where the parser records it, else interpolated)."""
+        if b.page_end <= b.page or self._pages is None:
+            return
+        for p in pieces:
+            sub = p.blocks[0]
+            sub.page = min(b.page_end, max(b.page, self._pages.page(sub.start)))
+            sub.page_end = min(b.page_end, max(sub.page, self._pages.page(sub.end - 1)))
+
     # -- chunks -----------------------------------------------------------------------------
 
     def _chunks(self, doc: ParsedDocument, pieces: list[Piece]) -> list[Chunk]:
@@ -426,20 +460,6 @@ def _balanced(units: list[tuple[int, int, int]], budget: int) -> list[list[tuple
         groups[-1].append(u)
         acc += u[2] + 1
     return [g for g in groups if g]
-
-
-def _fix_pages(pieces: list[Piece], b: Block, text: str) -> None:
-    """Sub-blocks of a block running over pages: interpolate their pages by position."""
-    if b.page_end <= b.page:
-        return
-    length = max(1, b.end - b.start)
-    for p in pieces:
-        sub = p.blocks[0]
-        f0 = (sub.start - b.start) / length
-        f1 = (sub.end - 1 - b.start) / length
-        span = b.page_end - b.page + 1
-        sub.page = b.page + min(span - 1, int(f0 * span))
-        sub.page_end = b.page + min(span - 1, int(f1 * span))
 
 
 def _halve(p: Piece) -> list[Piece]:

@@ -47,8 +47,8 @@ _EXHIBIT = re.compile(
     r"^((?i:exhibit|schedule|annex|appendix|attachment|addendum))\s+"
     r"((?:[A-Z]{1,2}|\d{1,3}|[IVX]{1,5})(?:[.\-]\d+)*[A-Za-z]?)\b"
     r"(?:\s*(?:[-:\u2013\u2014.]\s*)?(.*))?$")
-_ARTICLE = re.compile(r"^(article|part)\s+([IVXLC]+|\d+)\b[\s.:\-\u2013\u2014]*(.*)$",
-                      re.IGNORECASE)
+# -- capitalised: "article 9.4.1. shall not apply" in running text is no ARTICLE heading --
+_ARTICLE = re.compile(r"^(A(?i:rticle)|P(?i:art))\s+([IVXLC]+|\d+)\b[\s.:\-\u2013\u2014]*(.*)$")
 _UCF = re.compile(r"^section\s+([A-M])\b(?![.\d])[\s.:\-\u2013\u2014]*(.*)$", re.IGNORECASE)
 _SECTION = re.compile(r"^(?:section|sec\.|§)\s*(\d{1,3}(?:\.\d{1,3})*)\.?"
                       r"(?=[\s:\-\u2013\u2014]|$)[\s.:\-\u2013\u2014]*(.*)$", re.IGNORECASE)
@@ -108,6 +108,8 @@ class Block:
     role: str | None = None
     rows: list[TableRow] | None = None
     closed: bool = True  # -- ends a sentence: a chunk may end after it --
+    # -- ends inside a sentence (a comma, a word): only the next block can finish it --
+    open_end: bool = False
     tokens: int = 0
     exact: bool = True  # -- ``tokens`` is the exact count of the block's text --
 
@@ -303,7 +305,12 @@ def _split_points(text: str) -> list[int]:
 
 
 class PageMap:
-    """Page of a character offset, from the elements' pages and spans."""
+    """Page of a character offset, from the elements' pages and spans.
+
+    Inside an element that runs over pages, the parser may record where each
+    further page begins: ``meta["page_breaks"]``, offsets relative to the
+    element's start. Without them the page is interpolated by position.
+    """
 
     def __init__(self, doc: ParsedDocument) -> None:
         els = sorted(doc.elements, key=lambda e: e.start)
@@ -315,7 +322,13 @@ class PageMap:
         if i < 0:
             return 1
         e = self._els[i]
+        if offset >= e.end and i + 1 < len(self._els):
+            # -- the separator between two elements belongs to the next one's page --
+            return self._els[i + 1].page
         if e.page_end and e.page_end > e.page and e.end > e.start:
+            breaks = e.meta.get("page_breaks") if e.meta else None
+            if isinstance(breaks, list) and breaks:
+                return min(e.page_end, e.page + bisect_right(breaks, offset - e.start))
             # -- an element running over pages: interpolate by position --
             frac = min(1.0, max(0.0, (offset - e.start) / (e.end - e.start)))
             return e.page + int(frac * (e.page_end - e.page + 1) - 1e-9)
@@ -351,7 +364,8 @@ def derive_blocks(doc: ParsedDocument, profile: Profile) -> tuple[list[Block],
                 segs.append((el, el.start + a + lead, el.start + a + trail))
     running = _running_segments(text, segs, doc.pages)
     # -- pass 2: classify, and join what the parser cut mid-sentence --
-    classifier = Classifier(profile, trust_levels="markdown" in doc.media_type)
+    markdown = "markdown" in doc.media_type
+    classifier = Classifier(profile, trust_levels=markdown)
     blocks: list[Block] = []
     dropped: list[tuple[int, int]] = []
     for i, (el, s, e) in enumerate(segs):
@@ -364,25 +378,35 @@ def derive_blocks(doc: ParsedDocument, profile: Profile) -> tuple[list[Block],
             continue
         is_heading = el.kind in (ElementKind.HEADING, ElementKind.TITLE)
         body = text[s:e]
-        rank, label, role = classifier.classify(body, is_heading, el.level)
+        prev = blocks[-1] if blocks else None
+        # -- Markdown marks its headings ('#', a bold line): those are never demoted --
+        explicit = markdown and (is_heading or body.lstrip().startswith(("#", "**", "__")))
+        if prev is not None and prev.kind == "text" and not explicit \
+                and _continues(text, prev, body) \
+                and (not _has_marker(body) or _citation(text, prev, body)):
+            # -- a parser "heading" or an ALL-CAPS line that finishes the sentence above
+            #    is body text --
+            is_heading = False
+            rank, label, role = None, None, None
+        else:
+            rank, label, role = classifier.classify(body, is_heading, el.level)
         kind = "heading" if is_heading or (rank is not None and rank < SUBCLAUSE_RANK
                                            and _is_heading_only(body)) else "text"
         pg = pages.page(s) if el.last_page > el.page else el.page
         pe = pages.page(e - 1) if el.last_page > el.page else el.last_page
         closed = kind != "heading" and bool(_SENT_END.search(body))
         prev = blocks[-1] if blocks else None
-        tail = text[max(prev.start, prev.end - 40):prev.end] if prev is not None else ""
         if prev is not None and prev.kind == "text" and kind == "text" and rank is None \
-                and _MID_SENTENCE.search(tail) and not _LIST_JOIN.search(tail) \
-                and len(tail.split()) >= 4 \
-                and not _is_caps_heading(text[prev.start:prev.end]):
-            # -- the parser broke a sentence (page break, a line starting '12.02 above'):
-            #    this is the same block going on, whatever marker it seems to start with --
+                and _continues(text, prev, body):
+            # -- the parser broke a sentence (page break, a line starting '12.02 above',
+            #    an ALL-CAPS or bold line taken for a heading): the same block goes on --
             prev.end = e
             prev.page_end = max(prev.page_end, pe, pg)
             prev.closed = closed
+            prev.open_end = _is_open(body)
             continue
-        blocks.append(Block(s, e, pg, max(pg, pe), kind, rank, label, role, closed=closed))
+        blocks.append(Block(s, e, pg, max(pg, pe), kind, rank, label, role, closed=closed,
+                            open_end=kind == "text" and _is_open(body)))
     return blocks, dropped
 
 
@@ -409,8 +433,58 @@ def _running_segments(text: str, segs: list[tuple[Element, int, int]], n_pages: 
 
 
 # -- a block ending like this stops mid-sentence: a word, a comma, an open bracket --
-_MID_SENTENCE = re.compile(r"[A-Za-z0-9,(\[\-\u2013]\s*$")
+_MID_SENTENCE = re.compile(r"(?:[A-Za-z0-9,(\[\-\u2013§&]|,[\"'\u201d\u2019]+)\s*$")
+# -- a citation cut at a page break: "45 C.F.R." / "Code §§" then "Parts 160", "§820" --
+_ABBREV_END = re.compile(r"(?:\b(?:[A-Z]\.){2,}|\b(?:No|Nos|Sec|Art|Para|Code|Stat|Reg)\.)\s*$")
+_CITATION_GOES_ON = re.compile(r"\s*(?:§|\d|Parts?\s+\d|[a-z])")
 _LIST_JOIN = re.compile(r"[;:]\s*(?:and|or)\s*$")
+
+
+# -- a comma, '&', or a word no sentence ends on ("by and among"): never a chunk's end --
+_OPEN_END = re.compile(r"(?:[,(\[§&]|,[\"'\u201d\u2019]+|(?:^|\s)(?:and|or|between|among|of|to|"
+                       r"by|with|the|a|an|for|in|from|that|which|than|under|per))\s*$")
+_FINAL = re.compile(r"[.!?:;]\W*$")
+_MARKER = re.compile(r"^\s*(?:\d{1,3}(?:\.\d{1,3})*[.)]?(?=\s|$)|\([a-zA-Z0-9]{1,4}\)|"
+                     r"[a-zA-Z]\.\s|(?:article|section|exhibit|schedule|annex|appendix|"
+                     r"attachment|part)\s+\w|[A-M]\.\d|[#*\u2022\-\u2013]\s|§|"
+                     r"whereas\b|witnesseth\b|in witness whereof)", re.IGNORECASE)
+
+
+def _is_open(body: str) -> bool:
+    """Text that stops inside a sentence: after a comma or a connective, not after '; and'."""
+    tail = body[-40:]
+    return bool(_OPEN_END.search(tail)) and not _LIST_JOIN.search(tail)
+
+
+def _has_marker(body: str) -> bool:
+    """``body`` opens with a clause, list or section marker of its own."""
+    return bool(_MARKER.match(body))
+
+
+def _continues(text: str, prev: Block, body: str) -> bool:
+    """``body`` goes on with the sentence that the text block ``prev`` left open.
+
+    Either ``prev`` stops mid-sentence (a word, a comma, an open bracket, '§';
+    four words or more and no ALL-CAPS heading), or it stops at a citation
+    abbreviation ("45 C.F.R.") that ``body`` goes on with ("Parts 160", "§820"),
+    or ``body`` opens in lower case (or with '&') after text without final
+    punctuation.
+    """
+    tail = text[max(prev.start, prev.end - 40):prev.end]
+    if _MID_SENTENCE.search(tail) and not _LIST_JOIN.search(tail) \
+            and len(tail.split()) >= 4 and not _is_caps_heading(text[prev.start:prev.end]):
+        return True
+    head = body.lstrip()[:1]
+    if _citation(text, prev, body):
+        return True
+    return (head.islower() or head == "&") and not _FINAL.search(tail)
+
+
+def _citation(text: str, prev: Block, body: str) -> bool:
+    """``prev`` ends in a citation ("45 C.F.R.", "Code §§") that ``body`` completes."""
+    tail = text[max(prev.start, prev.end - 40):prev.end]
+    return bool((_ABBREV_END.search(tail) or tail.rstrip().endswith("§"))
+                and _CITATION_GOES_ON.match(body))
 
 
 def _is_heading_only(body: str) -> bool:
