@@ -1,0 +1,559 @@
+"""Benchmark of stage 1c selection: evidence recall against token fraction.
+
+    python -m bench.selection [--limit N] [--chunker auto|pipeline|fallback] [--calibrate]
+
+Data (``../shared/data``): CUAD (held-out split), ContractNLI (all 61 dev NDAs),
+RFPs (16 labelled files). Metrics, per set:
+
+* evidence recall: gold-span characters covered by the union of the chunks
+  selected for the document (micro-averaged over documents);
+* token fraction: selected tokens (union over questions) / document tokens,
+  summed over documents (cl100k_base).
+
+CUAD split: a file is held out (``test``) when ``sha1(file name) % 10 >= 7``;
+the calibration (``--calibrate`` writes ``extractors/calibration.json``) uses only
+``train`` files, and every CUAD figure is on ``test`` files. ContractNLI and RFPs
+are never used for tuning, so all their documents count.
+
+Embeddings are cached in ``bench/results/embeddings.db`` (git-ignored), so a
+second run embeds nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import itertools
+import json
+import os
+import re
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "data"
+RESULTS = REPO / "bench" / "results"
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from docsieve.profiles import Profile, Question, load_profile  # noqa: E402
+from docsieve.settings import Settings, load_settings  # noqa: E402
+from docsieve.tokens import count_many, get_encoding  # noqa: E402
+from docsieve.types import Chunk  # noqa: E402
+from extractors.dense import DenseScorer, load_encoder  # noqa: E402
+from extractors.fusion import fuse, hybrid_matrix  # noqa: E402
+from extractors.head import load_head  # noqa: E402
+from extractors.lexical import BM25Scorer  # noqa: E402
+from extractors.select import (  # noqa: E402
+    Threshold,
+    question_queries,
+    select_document,
+    threshold_for,
+)
+
+# -- contract profile question -> CUAD categories (the gold of that question) --
+CONTRACT_MAP: dict[str, list[str]] = {
+    "term_renewal": ["Expiration Date", "Renewal Term", "Notice Period To Terminate Renewal"],
+    "termination": ["Termination For Convenience"],
+    "liability": ["Cap On Liability", "Uncapped Liability"],
+    "indemnification_insurance": ["Insurance"],
+    "assignment_change_of_control": ["Anti-Assignment", "Change Of Control"],
+    "exclusivity_non_compete": ["Exclusivity", "Non-Compete"],
+    "ip_licences": ["Ip Ownership Assignment", "License Grant"],
+    "governing_law_disputes": ["Governing Law"],
+    "payment_audit": ["Audit Rights"],
+    "confidentiality": [],
+}
+
+
+def is_test(name: str) -> bool:
+    return int(hashlib.sha1(Path(name).name.encode()).hexdigest(), 16) % 10 >= 7
+
+
+@dataclass
+class Doc:
+    name: str
+    path: Path
+    text: str
+    gold: dict[str, list[tuple[int, int]]] = field(default_factory=dict)  # category -> spans
+    chunks: list[Chunk] = field(default_factory=list)
+    windows: list[Chunk] = field(default_factory=list)
+    tokens: int = 0
+
+
+# ---------------------------------------------------------------- data
+
+def load_cuad(split: str, limit: int | None) -> list[Doc]:
+    root = SHARED / "cuad"
+    docs: dict[str, Doc] = {}
+    for line in (root / "annotations_spans.jsonl").read_text(encoding="utf-8").splitlines():
+        r = json.loads(line)
+        f = r["file"]
+        if (split == "test") != is_test(f):
+            continue
+        if f not in docs:
+            p = root / f
+            docs[f] = Doc(f, p, p.read_text(encoding="utf-8"))
+        if r["has_clause"]:
+            spans = [tuple(s) for c in r["clauses"] for s in c.get("spans", [])]
+            docs[f].gold.setdefault(r["category"].title(), []).extend(spans)  # type: ignore[arg-type]
+    out = sorted(docs.values(), key=lambda d: d.name)
+    return out[:limit] if limit else out
+
+
+def cuad_categories() -> list[tuple[str, str]]:
+    rows = []
+    with open(SHARED / "cuad" / "category_descriptions.csv", encoding="utf-8-sig") as fh:
+        for row in csv.reader(fh):
+            if not row[0].startswith("Category:"):
+                continue
+            cat = row[0].removeprefix("Category:").strip()
+            desc = row[1].removeprefix("Description:").strip()
+            if cat in ("Document Name", "Parties"):
+                continue
+            rows.append((cat.title(), desc))
+    return rows
+
+
+def load_nda(limit: int | None) -> list[Doc]:
+    root = SHARED / "contractnli"
+    docs: dict[str, Doc] = {}
+    for line in (root / "evidence_spans.jsonl").read_text(encoding="utf-8").splitlines():
+        r = json.loads(line)
+        f = r["file"]
+        if f not in docs:
+            p = root / f
+            docs[f] = Doc(f, p, p.read_text(encoding="utf-8"))
+        if r["label"] in ("Entailment", "Contradiction"):
+            docs[f].gold.setdefault(r["hypothesis_id"], []).extend(
+                tuple(s) for s in r["evidence_spans"])  # type: ignore[misc]
+    out = sorted(docs.values(), key=lambda d: d.name)
+    return out[:limit] if limit else out
+
+
+def load_rfp(limit: int | None) -> list[Doc]:
+    root = SHARED / "rfps"
+    docs: dict[str, Doc] = {}
+    for line in (root / "labels.jsonl").read_text(encoding="utf-8").splitlines():
+        r = json.loads(line)
+        f = f"{r['folder']}/{r['file']}"
+        if f not in docs:
+            p = root / f
+            with open(p, encoding="utf-8") as fh:  # -- the labels' own reading --
+                docs[f] = Doc(f, p, fh.read())
+        for ps in r["passages"]:
+            docs[f].gold.setdefault(r["question_id"], []).append((ps["start"], ps["end"]))
+    out = sorted(docs.values(), key=lambda d: d.name)
+    return out[:limit] if limit else out
+
+
+# ---------------------------------------------------------------- chunking
+
+_SENT = re.compile(r"(?<=[.;:])\s+(?=[A-Z(\[])")
+_HEAD = re.compile(r"^\s*(?:(?:ARTICLE|SECTION|Section|Article)\s+\S+|\d+(?:\.\d+)*\.?\s+[A-Z]|"
+                   r"[A-Z][A-Z &,\-]{3,80}$)")
+
+
+def fallback_chunks(text: str, sha: str, max_tokens: int = 300, min_tokens: int = 40
+                    ) -> list[Chunk]:
+    """Paragraph chunks (blank-line separated), short ones merged, long ones split at sentences."""
+    paras = [(m.start(), m.end()) for m in re.finditer(r"\S(?:.|\n(?!\s*\n))*", text)]
+    pieces: list[tuple[int, int]] = []
+    for s, e in paras:
+        sub = text[s:e]
+        if len(sub) > max_tokens * 4:
+            cuts = [0] + [m.end() for m in _SENT.finditer(sub)] + [len(sub)]
+            cur = 0
+            for a, b in itertools.pairwise(cuts):
+                if b - cur > max_tokens * 4 and a > cur:
+                    pieces.append((s + cur, s + a))
+                    cur = a
+            pieces.append((s + cur, e))
+        else:
+            pieces.append((s, e))
+    toks = count_many([text[s:e] for s, e in pieces]) if pieces else []
+    merged: list[list[int]] = []
+    for (s, e), t in zip(pieces, toks, strict=True):
+        if merged and (merged[-1][2] < min_tokens) and merged[-1][2] + t <= max_tokens:
+            merged[-1][1] = e
+            merged[-1][2] += t
+        else:
+            merged.append([s, e, t])
+    out = []
+    heading: list[str] = []
+    for i, (s, e, _t) in enumerate(merged):
+        body = text[s:e]
+        first = body.split("\n", 1)[0].strip()
+        if _HEAD.match(first) and len(first) < 90:
+            heading = [first]
+        out.append(Chunk(id=f"{sha[:12]}-{i}", index=i, text=body,
+                         heading_path=[h for h in heading if h != first],
+                         page_start=1, page_end=1, start=s, end=e,
+                         tokens=0, chunker="bench-paragraphs"))
+    counts = count_many([c.contextualized for c in out]) if out else []
+    for c, n in zip(out, counts, strict=True):
+        c.tokens = n
+    return out
+
+
+def window_chunks(text: str, sha: str, size: int = 300) -> list[Chunk]:
+    """Fixed windows of ``size`` tokens (LegalBench-RAG's naive baseline)."""
+    enc = get_encoding()
+    ids = enc.encode(text, disallowed_special=())
+    _, offsets = enc.decode_with_offsets(ids)
+    out = []
+    for i, a in enumerate(range(0, len(ids), size)):
+        b = min(a + size, len(ids))
+        s = offsets[a]
+        e = offsets[b] if b < len(ids) else len(text)
+        out.append(Chunk(id=f"{sha[:12]}-w{i}", index=i, text=text[s:e], page_start=1,
+                         page_end=1, start=s, end=e, tokens=b - a, chunker="window300"))
+    return out
+
+
+def pipeline_available() -> bool:
+    try:
+        from chunkers import chunk_document  # noqa: F401
+        from parsers import parse_file  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _remap_crlf(parsed: str, gold_text: str, chunks: list[Chunk], name: str) -> list[Chunk]:
+    """Gold offsets of CRLF files count "\\r\\n" as one character (universal newlines);
+    the parser keeps the file's "\\r\\n". Map chunk spans onto the gold text."""
+    if parsed.replace("\r\n", "\n") != gold_text:
+        raise SystemExit(f"parser changed the text of {name}: spans would not match")
+    cr = np.zeros(len(parsed) + 1, dtype=np.int64)
+    for m in re.finditer("\r\n", parsed):
+        cr[m.start() + 1] += 1
+    shift = np.cumsum(cr)
+    return [c.model_copy(update={"start": int(c.start - shift[c.start]),
+                                 "end": int(c.end - shift[c.end])}) for c in chunks]
+
+
+def make_chunks(docs: list[Doc], mode: str, settings: Settings) -> str:
+    use_pipe = mode == "pipeline" or (mode == "auto" and pipeline_available())
+    for d in docs:
+        sha = hashlib.sha256(d.text.encode()).hexdigest()
+        if use_pipe:
+            from chunkers import chunk_document
+            from parsers import parse_file
+
+            parsed = parse_file(d.path, settings)
+            _, d.chunks = chunk_document(parsed, settings)
+            if parsed.text != d.text:
+                d.chunks = _remap_crlf(parsed.text, d.text, d.chunks, d.name)
+        else:
+            d.chunks = fallback_chunks(d.text, sha)
+        d.windows = window_chunks(d.text, sha)
+        d.tokens = sum(w.tokens for w in d.windows)
+    return "pipeline (parsers.parse_file + chunkers.chunk_document)" if use_pipe else \
+        "fallback paragraph splitter (bench-internal)"
+
+
+# ---------------------------------------------------------------- scoring
+
+@dataclass
+class Scores:
+    dense: np.ndarray  # (queries, chunks)
+    bm25: np.ndarray
+    tokens: np.ndarray
+
+
+def queries_of(profile: Profile) -> tuple[list[str], list[tuple[int, int]]]:
+    flat: list[str] = []
+    groups = []
+    for q in profile.questions:
+        qs = question_queries(q)
+        groups.append((len(flat), len(flat) + len(qs)))
+        flat.extend(qs)
+    return flat, groups
+
+
+def aggregate(m: np.ndarray, groups: list[tuple[int, int]]) -> np.ndarray:
+    from extractors.select import HINT_SHARE
+
+    out = np.zeros((len(groups), m.shape[1]), dtype=np.float32)
+    for gi, (a, b) in enumerate(groups):
+        out[gi] = m[a] if b - a == 1 else \
+            (1 - HINT_SHARE) * m[a] + HINT_SHARE * m[a + 1:b].max(0)
+    return out
+
+
+def score_docs(docs: list[Doc], profile: Profile, dense: DenseScorer, attr: str
+               ) -> list[Scores]:
+    flat, _ = queries_of(profile)
+    bm = BM25Scorer()
+    out = []
+    for d in docs:
+        ch = getattr(d, attr)
+        out.append(Scores(dense.score(flat, ch), bm.score(flat, ch),
+                          np.array([c.tokens for c in ch], dtype=np.float32)))
+    return out
+
+
+def question_matrix(sc: Scores, groups: list[tuple[int, int]], kind: str) -> np.ndarray:
+    if kind == "dense":
+        return aggregate(sc.dense, groups)
+    if kind == "bm25":
+        return aggregate(sc.bm25, groups)
+    if kind == "hybrid-fixed":
+        return aggregate(fuse(sc.dense, sc.bm25), groups)
+    return aggregate(hybrid_matrix(sc.dense, sc.bm25, sc.tokens, load_head()), groups)
+
+
+# ---------------------------------------------------------------- metrics
+
+def covered(spans: list[tuple[int, int]], sel: list[tuple[int, int]], n: int) -> tuple[int, int]:
+    """(gold chars, gold chars inside a selected span)."""
+    g = np.zeros(n + 1, dtype=bool)
+    for a, b in spans:
+        g[a:b] = True
+    s = np.zeros(n + 1, dtype=bool)
+    for a, b in sel:
+        s[a:b] = True
+    return int(g.sum()), int((g & s).sum())
+
+
+@dataclass
+class Tally:
+    gold: int = 0
+    hit: int = 0
+    sel_tokens: int = 0
+    doc_tokens: int = 0
+    per_cat: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+
+    def add(self, d: Doc, cats: list[str], chosen: list[Chunk]) -> None:
+        spans = [(c.start, c.end) for c in chosen]
+        allgold = [s for c in cats for s in d.gold.get(c, [])]
+        g, h = covered(allgold, spans, len(d.text))
+        self.gold += g
+        self.hit += h
+        self.sel_tokens += sum(c.tokens for c in {c.id: c for c in chosen}.values())
+        self.doc_tokens += d.tokens
+        for c in cats:
+            if d.gold.get(c):
+                g, h = covered(d.gold[c], spans, len(d.text))
+                self.per_cat[c][0] += g
+                self.per_cat[c][1] += h
+
+    @property
+    def recall(self) -> float:
+        return self.hit / self.gold if self.gold else 1.0
+
+    @property
+    def fraction(self) -> float:
+        return self.sel_tokens / self.doc_tokens if self.doc_tokens else 0.0
+
+    def cell(self) -> str:
+        return f"{self.recall:.3f} @ {self.fraction:.3f}"
+
+
+def topk(m: np.ndarray, k: int) -> list[int]:
+    idx: set[int] = set()
+    for row in m:
+        idx.update(int(i) for i in np.argsort(-row, kind="stable")[:k])
+    return sorted(idx)
+
+
+# ---------------------------------------------------------------- runs
+
+@dataclass
+class Task:
+    title: str
+    docs: list[Doc]
+    profile: Profile
+    cats: dict[str, list[str]]  # question id -> gold categories
+
+
+def run_task(task: Task, dense: DenseScorer, settings: Settings, out: list[str]) -> dict:
+    flat, groups = queries_of(task.profile)
+    cat_list = sorted({c for cs in task.cats.values() for c in cs})
+    t0 = time.time()
+    sc_chunks = score_docs(task.docs, task.profile, dense, "chunks")
+    sc_windows = score_docs(task.docs, task.profile, dense, "windows")
+    t_score = time.time() - t0
+    rows: list[tuple[str, str, str, str]] = []
+
+    def tally_for(pick) -> Tally:  # type: ignore[no-untyped-def]
+        t = Tally()
+        for d, sc, sw in zip(task.docs, sc_chunks, sc_windows, strict=True):
+            chunks = pick(d, sc, sw)
+            t.add(d, cat_list, chunks)
+        return t
+
+    def selector(budget_frac: float | None, loose: bool = False):  # type: ignore[no-untyped-def]
+        s = settings if not loose else settings.model_copy(update={
+            "select": settings.select.model_copy(update={
+                "max_chunks_per_question": 10_000, "question_budget_tokens": 10**9})})
+
+        def pick(d: Doc, sc: Scores, sw: Scores) -> list[Chunk]:
+            m = question_matrix(sc, groups, "hybrid")
+            thr = None if load_head() else threshold_for("hybrid-fixed")
+            if loose:
+                # -- curve: no relative cut; the calibrated floor (head) still drops
+                #    questions with nothing relevant, so they spend no budget --
+                thr = Threshold(threshold_for("hybrid").floor if load_head() else -1e9, 1e9)
+            sel = select_document("x", d.name, d.chunks, task.profile, s,
+                                  budget_tokens=int(budget_frac * d.tokens)
+                                  if budget_frac else None, scores=m, threshold=thr)
+            ids = {c.chunk_id for c in sel.union_chunks()}
+            return [c for c in d.chunks if c.id in ids]
+        return pick
+
+    main = tally_for(selector(None))
+    rows.append(("selector (hybrid, calibrated threshold, default budgets)", "-",
+                 main.cell(), ""))
+    for kind in ("hybrid", "hybrid-fixed", "bm25", "dense"):
+        for k in (1, 2, 4):
+            t = tally_for(lambda d, sc, sw, kind=kind, k=k:
+                          [d.chunks[i] for i in topk(question_matrix(sc, groups, kind), k)])
+            rows.append((f"{kind} top-k on chunks", str(k), t.cell(), ""))
+    for k in (1, 2, 4):
+        t = tally_for(lambda d, sc, sw, k=k:
+                      [d.windows[i] for i in topk(question_matrix(sw, groups, "dense"), k)])
+        rows.append(("dense top-k on 300-token windows", str(k), t.cell(), ""))
+    for k in (1, 2, 4):
+        t = tally_for(lambda d, sc, sw, k=k:
+                      [d.windows[i] for i in topk(question_matrix(sw, groups, "hybrid"), k)])
+        rows.append(("hybrid top-k on 300-token windows", str(k), t.cell(), ""))
+    rows.append(("whole document", "-", "1.000 @ 1.000", ""))
+    curve = []
+    for f in (0.05, 0.10, 0.15, 0.20, 0.30, 0.45):
+        t = tally_for(selector(f, loose=True))
+        curve.append((f, t))
+
+    out.append(f"\n## {task.title}\n")
+    out.append(f"{len(task.docs)} documents, {sum(d.tokens for d in task.docs):,} tokens, "
+               f"{sum(len(d.chunks) for d in task.docs):,} chunks; "
+               f"{len(task.profile.questions)} questions ({len(flat)} queries); "
+               f"scoring {t_score:.1f}s")
+    out.append("\n| method | k | recall @ fraction |\n|---|---|---|")
+    for r in rows:
+        out.append(f"| {r[0]} | {r[1]} | {r[2]} |")
+    out.append("\nBudget curve (selector with the calibrated floor, no margin, no per-question "
+               "caps; document budget = fraction x document tokens):\n")
+    out.append("| budget | recall @ fraction |\n|---|---|")
+    for f, t in curve:
+        out.append(f"| {f:.2f} | {t.cell()} |")
+    out.append("\nPer category (selector, default budgets | budget 0.15 | budget 0.45):\n")
+    out.append("| category | gold chars | recall | recall@0.15 | recall@0.45 |\n"
+               "|---|---|---|---|---|")
+    c15 = dict(curve)[0.15]
+    c45 = dict(curve)[0.45]
+    for c in cat_list:
+        g, h = main.per_cat.get(c, [0, 0])
+        if not g:
+            continue
+        g15, h15 = c15.per_cat.get(c, [0, 0])
+        g45, h45 = c45.per_cat.get(c, [0, 0])
+        out.append(f"| {c} | {g} | {h / g:.3f} | {h15 / max(g15, 1):.3f} | "
+                   f"{h45 / max(g45, 1):.3f} |")
+    return {"main": main, "curve": curve}
+
+
+def cuad_all_profile() -> tuple[Profile, dict[str, list[str]]]:
+    qs = []
+    cats = {}
+    for i, (cat, desc) in enumerate(cuad_categories()):
+        qid = f"c{i:02d}_" + re.sub(r"[^a-z0-9]+", "_", cat.lower()).strip("_")
+        qs.append(Question(id=qid, question=f"{cat}: {desc}"))
+        cats[qid] = [cat]
+    return Profile(name="cuad39", doc_type="contract", questions=qs), cats
+
+
+def throughput(dense: DenseScorer, docs: list[Doc]) -> str:
+    texts = [c.contextualized + " " for d in docs for c in d.chunks][:256]
+    enc = dense.encoder
+    t0 = time.time()
+    enc.encode(texts)
+    dt = time.time() - t0
+    return (f"dense scorer ({enc.name}, {enc.device}, batch {enc.batch_size}): "
+            f"{len(texts) / dt:.1f} chunks/s on {len(texts)} real chunks "
+            f"(torch threads {__import__('torch').get_num_threads()})")
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m bench.selection")
+    ap.add_argument("--limit", type=int, default=None, help="documents per set")
+    ap.add_argument("--chunker", choices=["auto", "pipeline", "fallback"], default="auto")
+    ap.add_argument("--sets", default="cuad,cuad39,nda,rfp")
+    ap.add_argument("--chunk-max-tokens", type=int, default=None,
+                    help="chunk.max_tokens for the pipeline chunkers (default: settings)")
+    ap.add_argument("--tag", default="", help="suffix of the results file")
+    ap.add_argument("--calibrate", action="store_true",
+                    help="tune extractors/calibration.json on the CUAD train split")
+    args = ap.parse_args(argv)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    settings = load_settings(data_dir=REPO / "data")
+    if args.chunk_max_tokens:
+        settings = settings.model_copy(update={"chunk": settings.chunk.model_copy(
+            update={"max_tokens": args.chunk_max_tokens,
+                    "min_tokens": min(settings.chunk.min_tokens,
+                                      args.chunk_max_tokens // 4)})})
+    from storage.db import open_database
+    from storage.selection_repo import SqlEmbeddingCache
+
+    db = open_database(f"sqlite:///{(RESULTS / 'embeddings.db').as_posix()}")
+    dense = DenseScorer(load_encoder(settings.select.embedding_model, settings.select.device,
+                                     settings.select.batch_size), SqlEmbeddingCache(db))
+    t_start = time.time()
+    if args.calibrate:
+        from bench.calibrate import calibrate
+
+        calibrate(settings, dense, args.limit, args.chunker)
+        return
+    out: list[str] = ["# bench.selection", ""]
+    sets = args.sets.split(",")
+    how = ""
+    results = {}
+    if "cuad" in sets or "cuad39" in sets:
+        cuad = load_cuad("test", args.limit)
+        how = make_chunks(cuad, args.chunker, settings)
+        if "cuad" in sets:
+            prof = load_profile("contract", settings.data_dir)
+            results["cuad"] = run_task(Task("CUAD, contract profile (held-out split)", cuad,
+                                            prof, CONTRACT_MAP), dense, settings, out)
+            print("\n".join(out), flush=True)
+        if "cuad39" in sets:
+            prof39, cats39 = cuad_all_profile()
+            n = len(out)
+            results["cuad39"] = run_task(Task("CUAD, 39 categories as questions (held-out)",
+                                              cuad, prof39, cats39), dense, settings, out)
+            print("\n".join(out[n:]), flush=True)
+    if "nda" in sets:
+        nda = load_nda(args.limit)
+        how = make_chunks(nda, args.chunker, settings)
+        prof = load_profile("nda", settings.data_dir)
+        n = len(out)
+        results["nda"] = run_task(Task("ContractNLI NDAs, 17 hypotheses (all dev docs)", nda,
+                                       prof, {q.id.replace("nda_", "nda-"):
+                                              [q.id.replace("nda_", "nda-")]
+                                              for q in prof.questions}), dense, settings, out)
+        print("\n".join(out[n:]), flush=True)
+    if "rfp" in sets:
+        rfp = load_rfp(args.limit)
+        how = make_chunks(rfp, args.chunker, settings)
+        prof = load_profile("rfp", settings.data_dir)
+        n = len(out)
+        results["rfp"] = run_task(Task("RFPs, rfp profile (16 labelled files)", rfp, prof,
+                                       {q.id: [q.id] for q in prof.questions}),
+                                  dense, settings, out)
+        print("\n".join(out[n:]), flush=True)
+        out.append("\n" + throughput(dense, rfp))
+    out.append(f"\nchunking: {how}; CUAD split: test = sha1(file name) % 10 >= 7; "
+               f"total {time.time() - t_start:.0f}s")
+    print("\n".join(out[-2:]))
+    (RESULTS / f"selection{args.tag}.md").write_text("\n".join(out) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,199 @@
+"""The selector: for each question of a profile, the chunks it needs, within budgets.
+
+Per question:
+1. The question is scored as several queries: its question and description,
+   then each hint alone (clause names match best one at a time). A chunk's
+   score is ``(1 - HINT_SHARE) * main + HINT_SHARE * max(hints)``.
+2. A calibrated threshold keeps the chunks scoring at least
+   ``max(floor, top - margin)``. When even the top chunk is below ``floor``,
+   nothing is relevant and none is kept.
+3. At most ``select.max_chunks_per_question`` chunks and
+   ``select.question_budget_tokens`` tokens are kept, best first.
+Then the document budget (``budget_tokens``, else the smaller of
+``select.document_budget_tokens`` and ``select.document_budget_fraction`` of
+the document) is filled with each question's best chunk first, then all other
+candidates by score (scores are comparable across questions: with the trained
+head they are probabilities); a chunk shared by questions is paid once. Every
+chunk gets a :class:`ChunkDecision` saying why it was kept or dropped.
+
+Heading context: each selected chunk carries its ``heading_path``; stage 2 sends
+``SelectedChunk.contextualized`` (the path, then the text).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from docsieve.profiles import Profile, Question
+from docsieve.selection import ChunkDecision, DocumentSelection, QuestionSelection, SelectedChunk
+from docsieve.types import Chunk
+from extractors.base import EmbeddingCache, Scorer, get_scorer
+
+if TYPE_CHECKING:
+    from docsieve.settings import Settings
+
+CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
+HINT_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """``floor``: absolute minimum of the top score; ``margin``: kept below the top."""
+
+    floor: float
+    margin: float
+
+
+# -- used when calibration.json has no entry for a scorer (e.g. a user's reranker) --
+_DEFAULTS = {"hybrid": Threshold(0.2, 0.5), "hybrid-fixed": Threshold(0.30, 0.12),
+             "dense": Threshold(0.25, 0.08),
+             "bm25": Threshold(1.0, 3.0), "rerank": Threshold(0.1, 0.5)}
+
+
+@lru_cache(maxsize=1)
+def _calibration() -> dict[str, Threshold]:
+    table = dict(_DEFAULTS)
+    if CALIBRATION_FILE.is_file():
+        data = json.loads(CALIBRATION_FILE.read_text(encoding="utf-8"))
+        for name, v in data.get("thresholds", {}).items():
+            table[name] = Threshold(float(v["floor"]), float(v["margin"]))
+    return table
+
+
+def threshold_for(scorer_name: str, override: float | None = None) -> Threshold:
+    t = _calibration().get(scorer_name, Threshold(0.0, float("inf")))
+    return Threshold(override, t.margin) if override is not None else t
+
+
+def question_queries(q: Question) -> list[str]:
+    """The main query (question and description), then each hint alone."""
+    main = " ".join(p for p in (q.question, q.description) if p)
+    return [main, *[h for h in q.hints if h.strip()]]
+
+
+def question_scores(scorer: Scorer, profile: Profile, chunks: list[Chunk]) -> np.ndarray:
+    """(questions, chunks) relevance, all queries scored in one scorer call."""
+    groups = [question_queries(q) for q in profile.questions]
+    flat = [s for g in groups for s in g]
+    m = scorer.score(flat, chunks)
+    out = np.zeros((len(groups), len(chunks)), dtype=np.float32)
+    row = 0
+    for gi, g in enumerate(groups):
+        main = m[row]
+        if len(g) > 1:
+            out[gi] = (1 - HINT_SHARE) * main + HINT_SHARE * m[row + 1: row + len(g)].max(0)
+        else:
+            out[gi] = main
+        row += len(g)
+    return out
+
+
+def document_budget(settings: Settings, document_tokens: int,
+                    budget_tokens: int | None = None) -> int:
+    if budget_tokens is not None:
+        return budget_tokens
+    s = settings.select
+    return min(s.document_budget_tokens, int(s.document_budget_fraction * document_tokens))
+
+
+def select_document(doc_sha: str, path: str, chunks: list[Chunk], profile: Profile,
+                    settings: Settings, scorer: Scorer | None = None,
+                    budget_tokens: int | None = None, *,
+                    embedding_cache: EmbeddingCache | None = None,
+                    scores: np.ndarray | None = None,
+                    threshold: Threshold | None = None) -> DocumentSelection:
+    """Select, for each question of ``profile``, the chunks of one document it needs.
+
+    ``scores`` (questions x chunks) may be passed to reuse a scoring pass;
+    ``threshold`` overrides the calibrated one (benchmarks, tuning).
+    """
+    s = settings.select
+    if scorer is None and scores is None:
+        scorer = get_scorer(s.scorer, s, embedding_cache=embedding_cache)
+    scorer_name = scorer.name if scorer is not None else s.scorer
+    doc_tokens = sum(c.tokens for c in chunks)
+    if scores is None:
+        assert scorer is not None
+        scores = question_scores(scorer, profile, chunks) if chunks else \
+            np.zeros((len(profile.questions), 0), dtype=np.float32)
+    thr = threshold or threshold_for(scorer_name, s.threshold)
+
+    # -- per question: threshold, chunk cap and question budget --
+    picks: list[list[int]] = []
+    decisions: list[dict[int, ChunkDecision]] = []
+    thresholds: list[float] = []
+    for qi in range(len(profile.questions)):
+        row = scores[qi]
+        order = np.argsort(-row, kind="stable")
+        top = float(row[order[0]]) if len(order) else float("-inf")
+        cut = max(thr.floor, top - thr.margin)
+        thresholds.append(cut)
+        kept: list[int] = []
+        used = 0
+        dec: dict[int, ChunkDecision] = {}
+        for rank, ci in enumerate(order, start=1):
+            sc = float(row[ci])
+            c = chunks[ci]
+            if top < thr.floor:
+                reason = "nothing relevant: top score below floor"
+            elif sc < cut:
+                reason = "below threshold"
+            elif len(kept) >= s.max_chunks_per_question:
+                reason = "over max chunks per question"
+            elif used + c.tokens > s.question_budget_tokens:
+                reason = "over question budget"
+            else:
+                reason = "above threshold"
+                kept.append(int(ci))
+                used += c.tokens
+            dec[int(ci)] = ChunkDecision(chunk_id=c.id, kept=reason == "above threshold",
+                                         score=sc, rank=rank, reason=reason)
+        picks.append(kept)
+        decisions.append(dec)
+
+    # -- document budget: each question's best chunk first, then the rest by score;
+    #    a chunk shared by questions is paid once --
+    limit = document_budget(settings, doc_tokens, budget_tokens)
+    queue = [(qi, p[0]) for qi, p in enumerate(picks) if p]
+    queue.sort(key=lambda t: -float(scores[t[0], t[1]]))
+    rest = [(qi, ci) for qi, p in enumerate(picks) for ci in p[1:]]
+    rest.sort(key=lambda t: -float(scores[t[0], t[1]]))
+    admitted: set[int] = set()
+    spent = 0
+    final: list[list[int]] = [[] for _ in picks]
+    for qi, ci in queue + rest:
+        if ci in admitted:
+            final[qi].append(ci)
+        elif spent + chunks[ci].tokens <= limit:
+            admitted.add(ci)
+            spent += chunks[ci].tokens
+            final[qi].append(ci)
+        else:
+            d = decisions[qi][ci]
+            decisions[qi][ci] = d.model_copy(update={"kept": False,
+                                                     "reason": "over document budget"})
+    for qi in range(len(final)):
+        final[qi].sort(key=lambda ci: decisions[qi][ci].rank)
+
+    questions: list[QuestionSelection] = []
+    for qi, q in enumerate(profile.questions):
+        dec = decisions[qi]
+        sel = [SelectedChunk(chunk_id=chunks[ci].id, text=chunks[ci].text,
+                             heading_path=list(chunks[ci].heading_path),
+                             page_start=chunks[ci].page_start, page_end=chunks[ci].page_end,
+                             start=chunks[ci].start, end=chunks[ci].end,
+                             tokens=chunks[ci].tokens, score=dec[ci].score,
+                             rank=dec[ci].rank, reason=dec[ci].reason)
+               for ci in final[qi]]
+        questions.append(QuestionSelection(
+            question_id=q.id, threshold=thresholds[qi], chunks=sel,
+            decisions=sorted(dec.values(), key=lambda d: d.rank)))
+    return DocumentSelection(document_sha=doc_sha, path=path, profile=profile.name,
+                             scorer=scorer_name, document_tokens=doc_tokens,
+                             questions=questions)

@@ -1,0 +1,109 @@
+"""Scorers on the real packaged MiniLM: dense, BM25, their fusion, and the registry."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from docsieve.errors import ConfigError, UnknownNameError
+from docsieve.settings import SelectSettings
+from extractors import InMemoryEmbeddingCache, Scorer, get_scorer, scorer_names
+from extractors.dense import DenseScorer, Encoder
+from extractors.fusion import HybridScorer, normalise_bm25
+from extractors.head import FEATURES, features, fit, load_head
+from extractors.lexical import BM25Scorer, tokenize
+from tests.extractors.conftest import CONTRACT, make_chunks
+
+QUERIES = ["Which law governs the agreement?", "What insurance must the supplier carry?",
+           "Can the contract be assigned to another company?"]
+EXPECTED = [0, 3, 2]
+
+
+def test_dense_ranks_relevant_chunk_first(encoder: Encoder) -> None:
+    scorer = DenseScorer(encoder)
+    m = scorer.score(QUERIES, make_chunks(CONTRACT))
+    assert m.shape == (3, len(CONTRACT))
+    assert [int(i) for i in m.argmax(1)] == EXPECTED
+    assert np.all(m <= 1.0001) and np.all(m >= -1.0001)  # -- cosine of unit vectors --
+
+
+def test_bm25_scores_exact_terms() -> None:
+    m = BM25Scorer().score(["governing laws of New York", "additional insured"],
+                           make_chunks(CONTRACT))
+    assert int(m[0].argmax()) == 0
+    assert int(m[1].argmax()) == 3
+    assert m[1, 5] == 0.0  # -- no shared term, no score --
+    assert tokenize("Terminations terminated") == ["terminat", "terminat"]
+
+
+def test_fusion_combines_and_normalises(encoder: Encoder) -> None:
+    chunks = make_chunks(CONTRACT)
+    dense = DenseScorer(encoder)
+    hybrid = HybridScorer(dense, head=False)
+    assert hybrid.name == "hybrid-fixed"
+    m = hybrid.score(QUERIES, chunks)
+    assert [int(i) for i in m.argmax(1)] == EXPECTED
+    raw = BM25Scorer().score(QUERIES, chunks)
+    assert np.allclose(m, dense.score(QUERIES, chunks) + 0.25 * normalise_bm25(raw), atol=1e-5)
+    assert normalise_bm25(np.array([[0.0, 0.0], [2.0, 4.0]])).tolist() == [[0, 0], [0.5, 1]]
+
+
+def test_registry_builds_and_rejects() -> None:
+    s = SelectSettings(device="cpu")
+    assert set(scorer_names()) >= {"dense", "bm25", "hybrid", "rerank"}
+    for name in ("dense", "bm25", "hybrid"):
+        sc = get_scorer(name, s, embedding_cache=InMemoryEmbeddingCache())
+        assert isinstance(sc, Scorer) and sc.name == name
+    with pytest.raises(UnknownNameError, match="valid: bm25, dense, hybrid, rerank"):
+        get_scorer("nope", s)
+    with pytest.raises(ConfigError, match="reranker_model"):
+        get_scorer("rerank", s)
+
+
+def test_missing_model_is_a_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from extractors.dense import Encoder as Enc
+
+    with pytest.raises(ConfigError, match="offline"):
+        Enc(str(tmp_path / "no-such-model"), "cpu")
+
+
+def test_chunk_embeddings_are_cached(encoder: Encoder) -> None:
+    cache = InMemoryEmbeddingCache()
+    chunks = make_chunks(CONTRACT)
+    first = DenseScorer(encoder, cache)
+    before = encoder.calls
+    a = first.score(QUERIES, chunks)
+    assert encoder.calls - before == len(QUERIES) + len(CONTRACT)
+    assert cache.puts == len(CONTRACT)
+    # -- a new scorer (a later run) with the same cache embeds only its queries --
+    second = DenseScorer(encoder, cache)
+    before = encoder.calls
+    b = second.score(QUERIES, chunks)
+    assert encoder.calls - before == len(QUERIES)
+    assert cache.puts == len(CONTRACT)
+    assert np.allclose(a, b, atol=1e-5)
+    # -- and the same scorer again embeds nothing --
+    before = encoder.calls
+    second.score(QUERIES[:1], chunks)
+    assert encoder.calls == before
+
+
+def test_relevance_head_fits_and_scores(encoder: Encoder) -> None:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, len(FEATURES))).astype(np.float32)
+    y = (x[:, 0] + 0.5 * x[:, 3] > 0).astype(np.float32)
+    head = fit(x, y)
+    p = head.predict(x)
+    assert ((p > 0.5) == (y > 0)).mean() > 0.95
+    assert load_head() is None or load_head().weights.shape == (len(FEATURES),)  # type: ignore[union-attr]
+    # -- the hybrid scorer with a head outputs probabilities and still ranks right --
+    shipped = load_head()
+    if shipped is not None:
+        m = HybridScorer(DenseScorer(encoder), head=shipped).score(QUERIES,
+                                                                   make_chunks(CONTRACT))
+        assert np.all((m >= 0) & (m <= 1))
+        assert [int(i) for i in m.argmax(1)] == EXPECTED
+    f = features(np.array([[0.5, 0.1]]), np.array([[0.0, 2.0]]), np.array([10.0, 20.0]))
+    assert f.shape == (1, 2, len(FEATURES))
+    assert f[0, 0, FEATURES.index("cos_gap")] == 0.0
+    assert f[0, 1, FEATURES.index("bm25_norm")] == 1.0
