@@ -9,9 +9,18 @@ floor and docsieve run file by file, alternately, so both see the same load:
 - docsieve: ``parsers.parse_file`` (read, hash, guard, parse, tables, classify);
 - unstructured ``partition_pdf(strategy="fast")`` + ``chunk_by_title`` on the
   first M files only (default 20), since it is slow; docsieve is timed again on
-  that subset so the ratio compares the same pages.
+  that subset so the ratio compares the same pages;
+- ``docsieve ingest`` itself: ``flows.ingest.ingest_flow`` (the path the CLI
+  runs: discovery, one Prefect task per file, hash, parse, classify, token count,
+  storage) over a temporary folder holding the same files (hard links or copies),
+  into a fresh temporary SQLite database. Prefect's temporary server is started
+  and a one-file warm-up flow run (into its own database) finishes before the
+  clock starts, so server start-up and imports are not counted. The flow cannot
+  alternate with the floor file by file, so the floor is timed again over all
+  files right after it and the ingest ratio uses that time.
 
 Prints pages/s, the ratios, and counts by status and document type.
+``--no-ingest`` skips the flow row (it needs the ``prefect`` server extra).
 Needs the ``dev`` extra's PDF packages for unstructured's PDF path; without them the
 unstructured row says why it was skipped.
 """
@@ -20,6 +29,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -87,6 +98,49 @@ def unstructured_fast(files: list[Path]) -> int:
     return pages
 
 
+def _link_or_copy(files: list[Path], folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for f in files:
+        try:
+            os.link(f, folder / f.name)
+        except OSError:  # -- another file system: copy --
+            shutil.copy2(f, folder / f.name)
+
+
+def docsieve_ingest(files: list[Path]) -> tuple[int, float, Counter[str]]:
+    """Pages, seconds and statuses of ``ingest_flow`` over ``files`` into a fresh database.
+
+    Runs inside ``prefect_test_harness`` (a temporary Prefect server, as the CLI
+    gets); the clock covers only the timed flow call, after a warm-up flow.
+    """
+    from flows.runtime import configure_process_environment
+
+    configure_process_environment()  # -- Prefect reads its settings on import --
+    from prefect.testing.utilities import prefect_test_harness
+
+    from docsieve.settings import Settings, load_settings
+    from flows.ingest import ingest_flow
+
+    with tempfile.TemporaryDirectory(prefix="docsieve-bench-") as tmp:
+        base = Path(tmp)
+        _link_or_copy(files[:1], base / "warmup")
+        _link_or_copy(files, base / "docs")
+
+        def settings(name: str) -> Settings:
+            return load_settings(home=base / "home",
+                                 database_url=f"sqlite:///{(base / name).as_posix()}")
+
+        with prefect_test_harness(server_startup_timeout=120):
+            ingest_flow(str(base / "warmup"), settings("warmup.db"))
+            run_settings = settings("ingest.db")
+            t0 = time.perf_counter()
+            summary = ingest_flow(str(base / "docs"), run_settings)
+            secs = time.perf_counter() - t0
+    status: Counter[str] = Counter(r.status.value for r in summary.results)
+    pages = sum(r.pages or 0 for r in summary.results)
+    return pages, secs, status
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--root", type=Path, default=DEFAULT_ROOT)
@@ -95,6 +149,8 @@ def main(argv: list[str] | None = None) -> None:
                     help="time docsieve with settings.parse.detect_tables off")
     ap.add_argument("--unstructured-files", type=int, default=20,
                     help="files for the unstructured reference (0 to skip)")
+    ap.add_argument("--no-ingest", action="store_true",
+                    help="skip the `docsieve ingest` (Prefect flow + storage) row")
     args = ap.parse_args(argv)
 
     files = sorted(p for p in args.root.iterdir() if p.suffix.lower() == ".pdf")
@@ -138,6 +194,22 @@ def main(argv: list[str] | None = None) -> None:
         except ImportError as exc:
             uns_note = f"unstructured reference skipped: {exc} (pip install -e '.[dev]')"
 
+    ingest_note = ""
+    t_ing = t_raw2 = 0.0
+    pages_ing = pages_raw2 = 0
+    ing_status: Counter[str] = Counter()
+    if not args.no_ingest:
+        try:
+            pages_ing, t_ing, ing_status = docsieve_ingest(files)
+            rows.append(("docsieve ingest (ingest_flow, SQLite)", len(files),
+                         pages_ing, t_ing))
+            # -- the floor again, right after the flow, under the same machine load --
+            pages_raw2, t_raw2 = _timed(lambda: raw_floor(files))
+            rows.append(("PyMuPDF page.get_text() (floor, again after ingest)", len(files),
+                         pages_raw2, t_raw2))
+        except ImportError as exc:
+            ingest_note = f"ingest row skipped: {exc}"
+
     from rich.console import Console
     from rich.table import Table
 
@@ -146,12 +218,19 @@ def main(argv: list[str] | None = None) -> None:
         table.add_column(col, justify="left" if col == "method" else "right")
     for name, n, pages, secs in rows:
         table.add_row(name, str(n), str(pages), f"{secs:.2f}", f"{pages / secs:.1f}")
-    console = Console()
+    console = Console(width=110)
     console.print(table)
     # -- per-page time ratios: pages differ slightly when a file fails --
     ours_pp = t_ours / max(pages_ours, 1)
     console.print(f"docsieve / floor time per page: {ours_pp / (t_raw / pages_raw):.2f}x "
                   "(target <= 2x)")
+    if t_ing and pages_ing and t_raw2:
+        console.print(f"docsieve ingest / floor time per page: "
+                      f"{(t_ing / pages_ing) / (t_raw2 / pages_raw2):.2f}x (floor timed right "
+                      f"after the flow); ingest statuses: "
+                      + ", ".join(f"{k} {v}" for k, v in sorted(ing_status.items())))
+    if ingest_note:
+        console.print(ingest_note)
     if t_uns and t_sub:
         console.print(f"unstructured / docsieve time on the same {len(sub)} files: "
                       f"{t_uns / t_sub:.1f}x (target >= 10x)")

@@ -80,6 +80,42 @@ _RULES: dict[DocType, list[tuple[str, re.Pattern[str], float, str]]] = {
     ],
 }
 _MIN_SCORE = 2.5
+# -- words one of which a body rule's match must contain (lower case; upper case for the
+# -- case-sensitive rules). A plain substring test rules a pattern out before its regex
+# -- scans up to 16,000 characters: the regexes took ~6 ms a document, a fifth of parsing --
+_GATES: dict[str, tuple[str, ...]] = {
+    "offerors/quoters addressed": ("offeror", "quoter", "proposer", "bidder", "respondent"),
+    "proposal/quote due date": ("proposal", "quot", "response", "offer", "closing date",
+                                "due date"),
+    "evaluation criteria / basis of award": ("evaluation criteria", "evaluation factors",
+                                             "basis of award", "basis for award",
+                                             "will be evaluated"),
+    "contracting officer / solicitation terms": ("contracting officer", "contracting specialist",
+                                                 "solicitation", "procurement officer"),
+    "FAR/GSAR clause references": ("52.2", "53.2"),
+    "recitals (WHEREAS / NOW, THEREFORE)": ("whereas", "now, therefore", "now therefore"),
+    "signature block (IN WITNESS WHEREOF)": ("in witness whereof", "duly executed",
+                                             "duly authorized"),
+    "defined term \"Agreement\"": ("agreement",),
+    "parties bound (the parties ... shall)": ("party", "parties"),
+    "contract clauses (governing law, indemnification, termination)": (
+        "governing law", "indemnif", "terminat", "hereunder", "hereto"),
+    "normative language (shall/must comply, conform to)": (
+        "shall comply", "shall conform", "must comply", "must conform",
+        "in accordance with the standard", "in accordance with standard",
+        "in accordance with the specification", "in accordance with specification"),
+    "numbered technical requirements": ("REQ", "FR", "TR"),
+}
+
+# -- the case-insensitive body rules, lower-cased and run case-sensitively over the lower-cased
+# -- body: the same hits, 2-10x faster in CPython's re. Patterns with an upper-case escape
+# -- (\S, \W) would change meaning when lower-cased and keep the original --
+_LOWERED: dict[str, re.Pattern[str]] = {
+    label: re.compile(pattern.pattern.lower())
+    for rules in _RULES.values() for label, pattern, _, where in rules
+    if where == "body" and pattern.flags & re.IGNORECASE
+    and not re.search(r"\\[A-Z]", pattern.pattern)
+}
 
 
 def classify(doc: ParsedDocument) -> DocTypeGuess:
@@ -93,11 +129,17 @@ def classify(doc: ParsedDocument) -> DocTypeGuess:
     body = text if len(text) <= 16000 else text[:12000] + "\n" + text[-4000:]
     scores: dict[DocType, float] = {t: 0.0 for t in _RULES}
     signals: dict[DocType, list[str]] = {t: [] for t in _RULES}
+    lower = body.lower()
     for dtype, rules in _RULES.items():
         for label, pattern, weight, where in rules:
             if where == "body":
-                hits = min(3, sum(1 for _ in zip(range(3), pattern.finditer(body),
-                                                 strict=False)))
+                fast = _LOWERED.get(label)
+                hay = body if pattern.flags & re.IGNORECASE == 0 else lower
+                gate = _GATES.get(label)
+                if gate is not None and not any(g in hay for g in gate):
+                    continue
+                found = fast.finditer(lower) if fast is not None else pattern.finditer(body)
+                hits = min(3, sum(1 for _ in zip(range(3), found, strict=False)))
                 if hits:
                     scores[dtype] += weight * hits
                     signals[dtype].append(f"{label} (x{hits})")

@@ -42,7 +42,7 @@ _HEADER_ZONE = 0.12  # -- top/bottom fraction of the page that running lines liv
 _SENT_END = ('.', ':', ';', '!', '?', '"', '\u201d', ')')
 
 
-@dataclass
+@dataclass(slots=True)
 class _Line:
     text: str
     y0: float
@@ -141,14 +141,18 @@ def _line_records(page_dict: dict[str, Any]) -> list[_Line]:
             continue
         for lno, line in enumerate(block["lines"]):
             spans = line["spans"]
-            text = " ".join("".join(s["text"] for s in spans).split())
-            if not text:
-                continue
-            # -- the line's size and weight are those of most of its characters --
+            # -- hot loop (every line of every page): one span is the common case --
             if len(spans) == 1:
                 best = spans[0]
+                text = " ".join(best["text"].split())
+                if not text:
+                    continue
                 bold = bool(best["flags"] & 16) or "Bold" in best["font"]
             else:
+                text = " ".join("".join([s["text"] for s in spans]).split())
+                if not text:
+                    continue
+                # -- the line's size and weight are those of most of its characters --
                 best = max(spans, key=lambda s: len(s["text"].strip()))
                 bold = all((s["flags"] & 16) or "Bold" in s["font"] or "Black" in s["font"]
                            for s in spans if s["text"].strip())
@@ -223,9 +227,12 @@ def _dehyphen_join(lines: list[str]) -> str:
 
 def _is_heading_line(ln: _Line, body: float, alone: bool) -> bool:
     t = ln.text
-    if len(t) > 120 or len(t.split()) > 14 or t.endswith((",", ";")):
+    big = ln.size >= body + 1.0
+    if len(t) > 120 or t.endswith((",", ";")) or not (big or ln.bold or alone):
+        return False  # -- the cheap tests first: most lines are body text in a block --
+    if len(t.split()) > 14:
         return False
-    if ln.size >= body + 1.0 or (ln.bold and (alone or not t.endswith(".")
+    if big or (ln.bold and (alone or not t.endswith(".")
                                               or len(t.split()) <= 6)):
         return _TWO_LETTERS.search(t) is not None
     return alone and is_all_caps_heading(t)
@@ -249,7 +256,9 @@ def _may_hold_table(stream: bytes) -> bool:
     Vertical rules tell a table from underlined text, which only draws thin
     horizontal bars. Tables drawn in form XObjects are missed (see ADR 0002).
     """
-    ops = sum(stream.count(op) for op in (b" re\n", b" re ", b" re\r", b" l\n", b" l ", b" l\r"))
+    # -- an upper bound on the operators ("l" and "re" after a space): two passes over the
+    # -- bytes instead of six; EDGAR streams run to megabytes --
+    ops = stream.count(b" re") + stream.count(b" l")
     if ops < _TABLE_MIN_OPS:
         return False
     # -- distinct x (y) positions of vertical (horizontal) rules: a clipping rectangle
@@ -417,6 +426,7 @@ class PdfParser:
             tables: list[list[tuple[tuple[float, float, float, float], list[list[str]]]]] = []
             image_pages: list[int] = []
             table_pages = 0
+            total_chars = 0
             for pno, page in enumerate(doc):
                 try:
                     pd = page.get_text("dict", flags=flags)
@@ -425,7 +435,7 @@ class PdfParser:
                                      path=path) from None
                 lines = _line_records(pd)
                 pages.append(lines)
-                heights.append(page.rect.height)
+                heights.append(pd["height"])  # -- the page rect's, without another call --
                 found: list[tuple[tuple[float, float, float, float], list[list[str]]]] = []
                 if settings.parse.detect_tables and _aligned_rows(lines) >= 3:
                     try:
@@ -442,10 +452,11 @@ class PdfParser:
                         else:
                             found = _grid_tables(page, pd)
                 tables.append(found)
-                if sum(len(ln.text) for ln in lines) < settings.parse.min_chars_per_page:
+                chars = sum([len(ln.text) for ln in lines])
+                total_chars += chars
+                if chars < settings.parse.min_chars_per_page:
                     image_pages.append(pno + 1)
             n_pages = len(pages)
-            total_chars = sum(len(ln.text) for lines in pages for ln in lines)
             if total_chars < settings.parse.min_chars_per_page * n_pages and \
                     len(image_pages) == n_pages:
                 raise InputError(
@@ -480,18 +491,22 @@ class PdfParser:
             for ln in lines:
                 sizes[ln.size] += len(ln.text)
         body = sizes.most_common(1)[0][0] if sizes else 10.0
-        drop = _find_running(pages, heights)
+        drop_by_page: dict[int, set[tuple[int, int]]] = defaultdict(set)
+        for pidx, bno, lno in _find_running(pages, heights):
+            drop_by_page[pidx].add((bno, lno))
         items: list[_Item] = []
         for pidx, lines in enumerate(pages):
             page_no = pidx + 1
             page_tables = tables[pidx]
             blocks: dict[int, list[_Line]] = defaultdict(list)
+            page_drop = drop_by_page.get(pidx)
             for ln in lines:
-                if (pidx, ln.block, ln.line_no) in drop:
+                if page_drop and (ln.block, ln.line_no) in page_drop:
                     continue
-                cx, cy = (ln.x0 + ln.x1) / 2, (ln.y0 + ln.y1) / 2
-                if any(b[0] <= cx <= b[2] and b[1] <= cy <= b[3] for b, _ in page_tables):
-                    continue
+                if page_tables:
+                    cx, cy = (ln.x0 + ln.x1) / 2, (ln.y0 + ln.y1) / 2
+                    if any(b[0] <= cx <= b[2] and b[1] <= cy <= b[3] for b, _ in page_tables):
+                        continue
                 blocks[ln.block].append(ln)
             pending = sorted(page_tables, key=lambda t: t[0][1])
             page_items: list[_Item] = []

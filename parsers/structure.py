@@ -31,6 +31,9 @@ _LOWER = re.compile(r"^(?P<num>[a-z])\.(?=\s)")
 _PAREN = re.compile(r"^\((?P<num>[a-z]{1,2}|[ivxl]{1,5}|\d{1,3}|[A-Z]{1,2})\)(?=\s|$)")
 _BULLET = re.compile(r"^[\u2022\u25cf\u25aa\u25e6\u2023\u2043\u2219\-*•·○▪]\s+")
 
+# -- first characters of the keywords above ("ARTICLE", "Section", "§"...) and of "IV." --
+_KEYWORD_OR_ROMAN_FIRST = frozenset("ASPEC\u00a7IVX")
+
 _TOP_KEYWORDS = {"article", "part", "chapter", "schedule", "exhibit", "appendix",
                  "attachment", "annex"}
 
@@ -45,6 +48,22 @@ class Numbering:
 
 def match_number(line: str) -> Numbering | None:
     """The clause or section number that opens ``line`` (already left-stripped)."""
+    # -- called on every line of every document: dispatch on the first character so that
+    # -- only the patterns that can match it are tried (same results as trying them all) --
+    first = line[:1]
+    if not first:
+        return None
+    if first.islower():  # -- only "a." opens with a lower-case letter --
+        if line[1:2] != ".":
+            return None
+        m = _LOWER.match(line)
+        return Numbering(m.group("num") + ".", 3, m.end(), True) if m else None
+    if first == "(":
+        return _paren(line)
+    if first.isdigit():
+        return _digits(line)
+    if line[1:2] != "." and first not in _KEYWORD_OR_ROMAN_FIRST:
+        return None  # -- "The ...", "Company ...": no keyword, roman numeral or "A." --
     m = _KEYWORD.match(line)
     if m:
         kw = m.group("kw").lower()
@@ -55,6 +74,17 @@ def match_number(line: str) -> Numbering | None:
     if m:
         num = m.group("num")
         return Numbering(num, num.count(".") + 1, m.end(), False)
+    m = _ROMAN.match(line)
+    if m:
+        return Numbering(m.group("num"), 1, m.end(), False)
+    m = _LETTER.match(line)
+    if m:
+        return Numbering(m.group("num"), 2, m.end(), False)
+    return None
+
+
+def _digits(line: str) -> Numbering | None:
+    """ "5.2", "5.2.1." or "5." / "5)" at the start of ``line``."""
     m = _DOTTED.match(line)
     if m:
         num = m.group("num")
@@ -62,15 +92,11 @@ def match_number(line: str) -> Numbering | None:
     m = _SIMPLE.match(line)
     if m:
         return Numbering(m.group("num"), 1, m.end(), line[len(m.group("num"))] == ")")
-    m = _ROMAN.match(line)
-    if m:
-        return Numbering(m.group("num"), 1, m.end(), False)
-    m = _LETTER.match(line)
-    if m:
-        return Numbering(m.group("num"), 2, m.end(), False)
-    m = _LOWER.match(line)
-    if m:
-        return Numbering(m.group("num") + ".", 3, m.end(), True)
+    return None
+
+
+def _paren(line: str) -> Numbering | None:
+    """ "(a)", "(iv)", "(1)", "(A)" at the start of ``line``."""
     m = _PAREN.match(line)
     if m:
         num = m.group("num")

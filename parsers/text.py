@@ -6,11 +6,16 @@ Plain text: blank-line separated blocks; numbered clauses ("5.2", "(a)",
 "ARTICLE IV") and short ALL-CAPS lines become headings or list items.
 Markdown: ATX and setext headings, list items, pipe tables (one ``TableRow``
 per row) and paragraphs.
+Both: a paragraph longer than ``LONG_PARAGRAPH`` characters (a whole contract on
+a few very long lines) is split at inline clause starts after a sentence end,
+then between whole sentences, so later stages get clause-sized elements.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from itertools import pairwise
 from pathlib import Path
 from typing import ClassVar
 
@@ -116,8 +121,115 @@ def _classify_block(text: str, s: int, e: int) -> Element:
     return Element(kind=ElementKind.PARAGRAPH, text=body, start=s, end=e)
 
 
-def parse_plain(text: str) -> list[Element]:
-    """Elements of plain text: blocks split on blank lines, then on heading/list lines."""
+# -- a paragraph longer than this is split into clause- or sentence-sized elements: some
+# -- CUAD text files hold a whole contract in a few very long lines --
+LONG_PARAGRAPH = 1500
+
+# -- a clause number opening a clause in running text, right after a sentence end --
+_INLINE_CLAUSE = re.compile(
+    r"[.:;?!][\"'\u201d\u2019]?(?:\s+(?:and|or))?\s+(?P<start>"
+    r"(?:ARTICLE|Article|SECTION|Section)\s+(?:[IVXLC]+|\d{1,3}(?:\.\d{1,3})*)\.?(?=[\s:])"
+    r"|\d{1,3}(?:\.\d{1,3})+\.?(?=\s+[A-Z(\"\u201c])"
+    r"|\d{1,3}\.(?=\s+[A-Z\"\u201c])"
+    r"|\((?:[a-z]{1,2}|[ivxl]{1,5}|\d{1,3}|[A-Z]{1,2})\)(?=\s)"
+    r")"
+)
+# -- a sentence end: ./!/? (and closing quotes or brackets), space, then a capital or digit --
+_SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*\s+(?=[\"\u201c(]?[A-Z0-9])")
+# -- words whose trailing period does not end a sentence --
+_ABBREV = frozenset({
+    "no", "nos", "inc", "co", "corp", "ltd", "llc", "l.l.c", "mr", "mrs", "ms", "dr", "st",
+    "vs", "v", "sec", "art", "para", "fig", "u.s", "e.g", "i.e", "etc", "approx", "jan", "feb",
+    "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "n.a", "s.a", "b.v",
+    "n.v", "p.c", "p.a", "l.p", "ph.d", "jr", "sr", "cf", "viz", "ave", "ref", "tel",
+})
+
+
+def _ends_sentence(text: str, dot: int) -> bool:
+    """Whether the character at ``dot`` ends a sentence (not "Inc.", "U.S.", "J.")."""
+    if text[dot] != ".":
+        return True
+    k = dot
+    while k > 0 and not text[k - 1].isspace() and text[k - 1] not in "(\"\u201c":
+        k -= 1
+    word = text[k:dot].lower()
+    if not word:
+        return True
+    if word in _ABBREV:
+        return False
+    # -- an initial ("J.") or a dotted abbreviation ("U.S") --
+    return not (len(word) == 1 and word.isalpha()) and not ("." in word and word[-1].isalpha()
+                                                            and len(word) <= 6)
+
+
+def _clause_starts(text: str, s: int, e: int) -> list[int]:
+    """Offsets in ``text[s:e]`` where an inline clause begins after a sentence end."""
+    out = []
+    for m in _INLINE_CLAUSE.finditer(text, s, e):
+        if m.start("start") > s and _ends_sentence(text, m.start()):
+            out.append(m.start("start"))
+    return out
+
+
+def _sentence_cuts(text: str, s: int, e: int, max_chars: int) -> list[int]:
+    """Cut points packing whole sentences of ``text[s:e]`` into pieces of <= max_chars.
+
+    A single sentence longer than ``max_chars`` stays whole: a sentence is never cut.
+    """
+    ends = [m.end() for m in _SENTENCE_END.finditer(text, s, e)
+            if m.end() < e and _ends_sentence(text, m.start())]
+    cuts: list[int] = []
+    piece = s
+    last: int | None = None  # -- the latest sentence end inside the current piece --
+    for b in ends:
+        if b - piece > max_chars and last is not None:
+            cuts.append(last)
+            piece = last
+        last = b
+        if b - piece > max_chars:  # -- one sentence longer than max_chars: on its own --
+            cuts.append(b)
+            piece, last = b, None
+    if e - piece > max_chars and last is not None and last > piece:
+        cuts.append(last)
+    return cuts
+
+
+def split_long(text: str, el: Element, max_chars: int,
+               classify: Callable[[str, int, int], Element]) -> list[Element]:
+    """``el`` itself, or clause- and sentence-sized elements covering its span.
+
+    A long paragraph is split first before each inline clause number that follows a
+    sentence end ("... hereunder. 2.4 No Setoff. ...", "; (b) ..."), then any piece
+    still over ``max_chars`` between whole sentences. Clause pieces are classified
+    by ``classify``; sentence pieces are paragraphs. Spans stay exact.
+    """
+    if el.end - el.start <= max_chars or el.rows or el.meta.get("code"):
+        return [el]
+    starts = [el.start, *_clause_starts(text, el.start, el.end)]
+    bounds = [*starts, el.end]
+    out: list[Element] = []
+    for k, (ps, pe) in enumerate(pairwise(bounds)):
+        cuts = _sentence_cuts(text, ps, pe, max_chars)
+        for j, (cs, ce) in enumerate(zip([ps, *cuts], [*cuts, pe], strict=True)):
+            cs, ce = _strip_span(text, cs, ce)
+            if cs >= ce:
+                continue
+            if j == 0 and k == 0:  # -- the opening keeps the paragraph's own kind and number --
+                piece = el.model_copy(update={"text": text[cs:ce], "start": cs, "end": ce,
+                                              "meta": dict(el.meta)})
+            elif j == 0:
+                piece = classify(text, cs, ce)
+            else:
+                piece = Element(kind=ElementKind.PARAGRAPH, text=text[cs:ce], start=cs, end=ce)
+            piece.meta["split"] = "clause" if j == 0 and k > 0 else (
+                "sentence" if j > 0 else "first")
+            out.append(piece)
+    return out
+
+
+def parse_plain(text: str, max_chars: int = LONG_PARAGRAPH) -> list[Element]:
+    """Elements of plain text: blocks split on blank lines, then on heading/list lines;
+    paragraphs over ``max_chars`` split at inline clause numbers and sentence ends."""
     elements: list[Element] = []
     ff = [m.start() for m in re.finditer("\f", text)]
     block: list[tuple[int, int]] = []
@@ -143,10 +255,12 @@ def parse_plain(text: str) -> list[Element]:
                 groups[0:1] = [[groups[0][0]], groups[0][1:]]
         for g in groups:
             s, e = _strip_span(text, g[0][0], g[-1][1])
-            if s < e:
-                el = _classify_block(text, s, e)
-                el.page = _page_of(ff, s)
-                end_page = _page_of(ff, e)
+            if s >= e:
+                continue
+            for el in split_long(text, _classify_block(text, s, e), max_chars,
+                                 _classify_block):
+                el.page = _page_of(ff, el.start)
+                end_page = _page_of(ff, el.end)
                 el.page_end = end_page if end_page != el.page else None
                 elements.append(el)
         block.clear()
@@ -182,8 +296,17 @@ def _table_cells(row: str) -> list[str]:
     return [c.strip() for c in re.split(r"(?<!\\)\|", r)]
 
 
-def parse_markdown(text: str) -> list[Element]:
-    """Elements of Markdown, each a span of ``text`` (heading spans exclude the #s)."""
+def _md_piece(text: str, s: int, e: int) -> Element:
+    """A piece of a long Markdown paragraph that opens with a clause number."""
+    n = match_number(_EMPH.sub("", text[s:e]))
+    kind = ElementKind.LIST_ITEM if n is not None and n.list_like else ElementKind.PARAGRAPH
+    return Element(kind=kind, text=text[s:e], start=s, end=e,
+                   number=n.number if n else None, level=n.level if n else None)
+
+
+def parse_markdown(text: str, max_chars: int = LONG_PARAGRAPH) -> list[Element]:
+    """Elements of Markdown, each a span of ``text`` (heading spans exclude the #s);
+    paragraphs and list items over ``max_chars`` are split like plain text's."""
     lines = _lines(text)
     elements: list[Element] = []
     i = 0
@@ -196,7 +319,11 @@ def parse_markdown(text: str) -> list[Element]:
     def add(kind: ElementKind, s: int, e: int, **kw: object) -> None:
         s, e = _strip_span(text, s, e)
         if s < e:
-            elements.append(Element(kind=kind, text=text[s:e], start=s, end=e, **kw))
+            el = Element(kind=kind, text=text[s:e], start=s, end=e, **kw)
+            if kind in (ElementKind.PARAGRAPH, ElementKind.LIST_ITEM):
+                elements.extend(split_long(text, el, max_chars, _md_piece))
+            else:
+                elements.append(el)
 
     while i < n:
         cur = line(i)
