@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import delete, insert
 from sqlmodel import Session, col, select
 
 from docsieve.types import (
@@ -88,8 +89,8 @@ def record_document(s: Session, *, run_id: int, path: str, sha256: str, size: in
     if row is None:
         row = DocumentRow(path=path, sha256=sha256, status=str(status), first_run_id=run_id)
     else:
-        for el in s.exec(select(ElementRow).where(ElementRow.document_id == row.id)):
-            s.delete(el)
+        s.connection().execute(delete(ElementRow.__table__)  # type: ignore[attr-defined]
+                               .where(ElementRow.__table__.c.document_id == row.id))  # type: ignore[attr-defined]
     row.size_bytes = size
     row.status = str(status)
     row.reason = reason
@@ -109,18 +110,21 @@ def record_document(s: Session, *, run_id: int, path: str, sha256: str, size: in
             row.doc_type_signals = list(parsed.doc_type.signals)
     s.add(row)
     s.flush()
-    if parsed is not None:
+    if parsed is not None and parsed.elements:
         assert row.id is not None
-        s.add_all([_element_row(row.id, i, e) for i, e in enumerate(parsed.elements)])
+        # -- one executemany instead of an ORM object per element: documents have hundreds --
+        s.connection().execute(insert(ElementRow.__table__),  # type: ignore[attr-defined]
+                               [_element_values(row.id, i, e)
+                                for i, e in enumerate(parsed.elements)])
     return row
 
 
-def _element_row(document_id: int, seq: int, e: Element) -> ElementRow:
-    return ElementRow(
-        document_id=document_id, seq=seq, kind=e.kind.value, text=e.text, page=e.page,
-        page_end=e.page_end, start=e.start, end=e.end, level=e.level, number=e.number,
-        rows_json=[r.model_dump() for r in e.rows] if e.rows is not None else None,
-        meta_json=e.meta)
+def _element_values(document_id: int, seq: int, e: Element) -> dict[str, Any]:
+    return {"document_id": document_id, "seq": seq, "kind": e.kind.value, "text": e.text,
+            "page": e.page, "page_end": e.page_end, "start": e.start, "end": e.end,
+            "level": e.level, "number": e.number,
+            "rows_json": [r.model_dump() for r in e.rows] if e.rows is not None else None,
+            "meta_json": e.meta}
 
 
 def load_parsed(s: Session, document_id: int) -> ParsedDocument:
@@ -187,11 +191,12 @@ def save_chunk_set(s: Session, document_id: int, chunker: str, options_hash: str
     s.add(cs)
     s.flush()
     assert cs.id is not None
-    s.add_all([ChunkRow(chunk_id=c.id, chunk_set_id=cs.id, seq=c.index, text=c.text,
-                        heading_path=c.heading_path, page_start=c.page_start,
-                        page_end=c.page_end, start=c.start, end=c.end, tokens=c.tokens,
-                        kind=c.kind) for c in chunks])
-    s.flush()
+    if chunks:
+        s.connection().execute(insert(ChunkRow.__table__), [  # type: ignore[attr-defined]
+            {"chunk_id": c.id, "chunk_set_id": cs.id, "seq": c.index, "text": c.text,
+             "heading_path": c.heading_path, "page_start": c.page_start,
+             "page_end": c.page_end, "start": c.start, "end": c.end, "tokens": c.tokens,
+             "kind": c.kind} for c in chunks])
     return cs
 
 
