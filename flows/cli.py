@@ -326,6 +326,10 @@ def _print_report(report: Any) -> None:
     out.print(f"sent {report.selected_fraction:.1%} of document tokens; stage-2 cost "
               f"${report.cost_by_stage['stage 2 (API)']:.4f} vs ${report.baseline_usd:.4f} for "
               f"whole documents; stage-1 compute {report.stage1_seconds:.1f} s")
+    if report.reference:
+        ref = report.reference
+        out.print(f"at {ref['model']} list prices the selection would cost "
+                  f"${ref['selected_usd']:.4f} against ${ref['whole_usd']:.4f} for whole documents")
 
 
 @app.command()
