@@ -17,8 +17,8 @@ from tests.fakeapi import ANTHROPIC_KEY, FakeAPI
 
 REPO = Path(__file__).resolve().parents[2]
 
-# -- small timings so every fault path runs in well under a second --
-FAST: dict[str, Any] = {"timeout_s": 0.4, "max_retries": 3, "max_backoff_s": 0.02,
+# -- small timings so every fault path runs fast; the 1 s timeout leaves room for a loaded CI --
+FAST: dict[str, Any] = {"timeout_s": 1.0, "max_retries": 3, "max_backoff_s": 0.02,
                         "backoff_base_s": 0.005, "batch_poll_s": 0.01,
                         "batch_max_wait_s": 1.0,
                         # -- the limiter has its own tests; here it must not wait a minute --
@@ -28,7 +28,7 @@ FAST: dict[str, Any] = {"timeout_s": 0.4, "max_retries": 3, "max_backoff_s": 0.0
 
 @pytest.fixture
 def fake() -> Iterator[FakeAPI]:
-    with FakeAPI(timeout_sleep_s=0.8) as api:
+    with FakeAPI(timeout_sleep_s=1.6) as api:
         yield api
 
 
