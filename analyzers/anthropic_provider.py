@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from analyzers.base import Provider, map_sdk_error, register, require_key
+from analyzers.base import Provider, register, require_key, sdk_errors
 from analyzers.pricing import PriceTable
 from analyzers.prompt import TOOL_DESCRIPTION, TOOL_NAME, render_user_message, validate_answers
 from docsieve.analysis import AnalysisRequest, ProviderResponse, Usage
@@ -115,14 +115,8 @@ class AnthropicProvider(Provider):
     def execute(self, request: AnalysisRequest) -> ProviderResponse:
         params = self.build_params(request)
         start = time.perf_counter()
-        try:
+        with sdk_errors("anthropic", provider=self.name, model=request.model):
             message = self.client.messages.create(**params)
-        except Exception as exc:
-            if isinstance(exc, ProviderError):
-                raise
-            if type(exc).__module__.startswith("anthropic"):
-                raise map_sdk_error(exc, provider=self.name, model=request.model) from exc
-            raise
         latency = time.perf_counter() - start
         raw = message.model_dump(mode="json", exclude_none=False)
         resp = self.parse_raw(request, params, raw)
@@ -167,7 +161,7 @@ class AnthropicProvider(Provider):
         """
         params = {cid: self.build_params(req) for cid, req in items}
         by_id = dict(items)
-        try:
+        with sdk_errors("anthropic", provider=self.name, model=self.model):
             batch = self.client.messages.batches.create(
                 requests=[{"custom_id": cid, "params": p} for cid, p in params.items()])
             waited = 0.0
@@ -183,12 +177,6 @@ class AnthropicProvider(Provider):
                 waited += poll
                 batch = self.client.messages.batches.retrieve(batch.id)
             results = list(self.client.messages.batches.results(batch.id))
-        except Exception as exc:
-            if isinstance(exc, ProviderError):
-                raise
-            if type(exc).__module__.startswith("anthropic"):
-                raise map_sdk_error(exc, provider=self.name, model=self.model) from exc
-            raise
         out: dict[str, ProviderResponse | ProviderError] = {}
         for item in results:
             cid = item.custom_id

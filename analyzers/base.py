@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, ClassVar, Protocol
 
 from docsieve.analysis import AnalysisRequest, DocumentAnalysis, ProviderResponse
@@ -173,6 +174,19 @@ def retry_after_seconds(headers: Any) -> float | None:
             return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
         except (TypeError, ValueError):
             return None
+
+
+@contextmanager
+def sdk_errors(sdk: str, *, provider: str, model: str) -> Iterator[None]:
+    """Map exceptions raised by the ``sdk`` package to ProviderError; others propagate."""
+    try:
+        yield
+    except ProviderError:
+        raise
+    except Exception as exc:
+        if type(exc).__module__.startswith(sdk):
+            raise map_sdk_error(exc, provider=provider, model=model) from exc
+        raise
 
 
 def map_sdk_error(exc: Exception, *, provider: str, model: str) -> ProviderError:

@@ -11,7 +11,7 @@ import json
 import time
 from typing import Any
 
-from analyzers.base import Provider, map_sdk_error, register
+from analyzers.base import Provider, register, sdk_errors
 from analyzers.prompt import TOOL_DESCRIPTION, TOOL_NAME, render_user_message, validate_answers
 from docsieve.analysis import AnalysisRequest, ProviderResponse, Usage
 from docsieve.errors import InvalidOutputError, ProviderError
@@ -65,12 +65,8 @@ class OpenAIProvider(Provider):
     def execute(self, request: AnalysisRequest) -> ProviderResponse:
         params = self.build_params(request)
         start = time.perf_counter()
-        try:
+        with sdk_errors("openai", provider=self.name, model=request.model):
             completion = self.client.chat.completions.create(**params)
-        except Exception as exc:
-            if type(exc).__module__.startswith("openai"):
-                raise map_sdk_error(exc, provider=self.name, model=request.model) from exc
-            raise
         latency = time.perf_counter() - start
         raw = completion.model_dump(mode="json")
         resp = self.parse_raw(request, params, raw)
