@@ -15,6 +15,12 @@ the calibration (``--calibrate`` writes ``extractors/calibration.json``) uses on
 ``train`` files, and every CUAD figure is on ``test`` files. ContractNLI and RFPs
 are never used for tuning, so all their documents count.
 
+Budget curve: the shipped selector (calibrated threshold, caps, clause
+expansion) with its document budget set to a fraction of each document and the
+spare budget filled round-robin by rank (``DOCSIEVE_BENCH_CURVE=loose``: no
+threshold and no caps instead; ``DOCSIEVE_BENCH_FILL`` overrides the fill floor).
+``--split train [--offset N]`` runs on CUAD train documents, for tuning only.
+
 Embeddings are cached in ``bench/results/embeddings.db`` (git-ignored), so a
 second run embeds nothing.
 """
@@ -72,6 +78,13 @@ CONTRACT_MAP: dict[str, list[str]] = {
 }
 
 
+# -- budget curve: "fill" (the shipped selector, spare budget filled by rank) or
+#    "loose" (no threshold, no caps); FILL overrides the calibrated fill floor --
+CURVE = os.environ.get("DOCSIEVE_BENCH_CURVE", "fill")
+FILL = float(os.environ["DOCSIEVE_BENCH_FILL"]) if "DOCSIEVE_BENCH_FILL" in os.environ \
+    else None
+
+
 def is_test(name: str) -> bool:
     return int(hashlib.sha1(Path(name).name.encode()).hexdigest(), 16) % 10 >= 7
 
@@ -89,7 +102,7 @@ class Doc:
 
 # ---------------------------------------------------------------- data
 
-def load_cuad(split: str, limit: int | None) -> list[Doc]:
+def load_cuad(split: str, limit: int | None, offset: int = 0) -> list[Doc]:
     root = SHARED / "cuad"
     docs: dict[str, Doc] = {}
     for line in (root / "annotations_spans.jsonl").read_text(encoding="utf-8").splitlines():
@@ -103,7 +116,7 @@ def load_cuad(split: str, limit: int | None) -> list[Doc]:
         if r["has_clause"]:
             spans = [tuple(s) for c in r["clauses"] for s in c.get("spans", [])]
             docs[f].gold.setdefault(r["category"].title(), []).extend(spans)  # type: ignore[arg-type]
-    out = sorted(docs.values(), key=lambda d: d.name)
+    out = sorted(docs.values(), key=lambda d: d.name)[offset:]
     return out[:limit] if limit else out
 
 
@@ -292,6 +305,8 @@ def score_docs(docs: list[Doc], profile: Profile, dense: DenseScorer, attr: str
                ) -> list[Scores]:
     flat, _ = queries_of(profile)
     bm = BM25Scorer()
+    if attr == "windows":  # -- the naive baseline: each window embedded whole --
+        dense = DenseScorer(dense.encoder, dense.cache, long_chunk_tokens=0)
     out = []
     for d in docs:
         ch = getattr(d, attr)
@@ -372,6 +387,7 @@ class Task:
     docs: list[Doc]
     profile: Profile
     cats: dict[str, list[str]]  # question id -> gold categories
+    target: float | None = None  # -- the issue's target token fraction --
 
 
 def run_task(task: Task, dense: DenseScorer, settings: Settings, out: list[str]) -> dict:
@@ -391,17 +407,23 @@ def run_task(task: Task, dense: DenseScorer, settings: Settings, out: list[str])
         return t
 
     def selector(budget_frac: float | None, loose: bool = False):  # type: ignore[no-untyped-def]
-        s = settings if not loose else settings.model_copy(update={
+        s = settings if not loose or CURVE != "loose" else settings.model_copy(update={
             "select": settings.select.model_copy(update={
                 "max_chunks_per_question": 10_000, "question_budget_tokens": 10**9})})
 
         def pick(d: Doc, sc: Scores, sw: Scores) -> list[Chunk]:
             m = question_matrix(sc, groups, "hybrid")
             thr = None if load_head() else threshold_for("hybrid-fixed")
-            if loose:
-                # -- curve: no relative cut; the calibrated floor (head) still drops
-                #    questions with nothing relevant, so they spend no budget --
-                thr = Threshold(threshold_for("hybrid").floor if load_head() else -1e9, 1e9)
+            if loose and CURVE == "loose":
+                # -- curve: no floor, no relative cut: the budget alone decides, so the
+                #    curve is never capped by the threshold --
+                thr = Threshold(-1e9, 1e9)
+            elif loose:
+                # -- curve: the shipped selector (calibrated threshold and caps), its
+                #    spare budget filled round-robin by rank with no fill floor --
+                t0 = threshold_for("hybrid")
+                thr = Threshold(t0.floor, t0.margin, FILL if FILL is not None else
+                                t0.fill_floor)
             sel = select_document("x", d.name, d.chunks, task.profile, s,
                                   budget_tokens=int(budget_frac * d.tokens)
                                   if budget_frac else None, scores=m, threshold=thr)
@@ -412,6 +434,10 @@ def run_task(task: Task, dense: DenseScorer, settings: Settings, out: list[str])
     main = tally_for(selector(None))
     rows.append(("selector (hybrid, calibrated threshold, default budgets)", "-",
                  main.cell(), ""))
+    if task.target:
+        t = tally_for(selector(task.target))
+        rows.append((f"selector, document budget {task.target:.2f} x document tokens",
+                     "-", t.cell(), ""))
     for kind in ("hybrid", "hybrid-fixed", "bm25", "dense"):
         for k in (1, 2, 4):
             t = tally_for(lambda d, sc, sw, kind=kind, k=k:
@@ -439,8 +465,10 @@ def run_task(task: Task, dense: DenseScorer, settings: Settings, out: list[str])
     out.append("\n| method | k | recall @ fraction |\n|---|---|---|")
     for r in rows:
         out.append(f"| {r[0]} | {r[1]} | {r[2]} |")
-    out.append("\nBudget curve (selector with the calibrated floor, no margin, no per-question "
-               "caps; document budget = fraction x document tokens):\n")
+    out.append("\nBudget curve (document budget = fraction x document tokens; "
+               + ("no threshold, no caps" if CURVE == "loose" else
+                  "the shipped selector: calibrated threshold, caps, clause expansion, "
+                  "spare budget filled round-robin by rank") + "):\n")
     out.append("| budget | recall @ fraction |\n|---|---|")
     for f, t in curve:
         out.append(f"| {f:.2f} | {t.cell()} |")
@@ -489,6 +517,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--chunk-max-tokens", type=int, default=None,
                     help="chunk.max_tokens for the pipeline chunkers (default: settings)")
     ap.add_argument("--tag", default="", help="suffix of the results file")
+    ap.add_argument("--split", choices=["test", "train"], default="test",
+                    help="CUAD split (train: for tuning only; reports use test)")
+    ap.add_argument("--offset", type=int, default=0,
+                    help="skip the first N CUAD documents of the split (validation "
+                         "of a head trained on the first ones)")
     ap.add_argument("--calibrate", action="store_true",
                     help="tune extractors/calibration.json on the CUAD train split")
     args = ap.parse_args(argv)
@@ -516,18 +549,20 @@ def main(argv: list[str] | None = None) -> None:
     how = ""
     results = {}
     if "cuad" in sets or "cuad39" in sets:
-        cuad = load_cuad("test", args.limit)
+        cuad = load_cuad(args.split, args.limit, args.offset)
         how = make_chunks(cuad, args.chunker, settings)
         if "cuad" in sets:
             prof = load_profile("contract", settings.data_dir)
-            results["cuad"] = run_task(Task("CUAD, contract profile (held-out split)", cuad,
-                                            prof, CONTRACT_MAP), dense, settings, out)
+            results["cuad"] = run_task(Task(f"CUAD, contract profile ({args.split} split)",
+                                            cuad, prof, CONTRACT_MAP, 0.15),
+                                       dense, settings, out)
             print("\n".join(out), flush=True)
         if "cuad39" in sets:
             prof39, cats39 = cuad_all_profile()
             n = len(out)
-            results["cuad39"] = run_task(Task("CUAD, 39 categories as questions (held-out)",
-                                              cuad, prof39, cats39), dense, settings, out)
+            results["cuad39"] = run_task(Task(f"CUAD, 39 categories as questions "
+                                              f"({args.split} split)", cuad, prof39, cats39,
+                                              0.15), dense, settings, out)
             print("\n".join(out[n:]), flush=True)
     if "nda" in sets:
         nda = load_nda(args.limit)
@@ -537,7 +572,8 @@ def main(argv: list[str] | None = None) -> None:
         results["nda"] = run_task(Task("ContractNLI NDAs, 17 hypotheses (all dev docs)", nda,
                                        prof, {q.id.replace("nda_", "nda-"):
                                               [q.id.replace("nda_", "nda-")]
-                                              for q in prof.questions}), dense, settings, out)
+                                              for q in prof.questions}, 0.45),
+                                  dense, settings, out)
         print("\n".join(out[n:]), flush=True)
     if "rfp" in sets:
         rfp = load_rfp(args.limit)
@@ -545,7 +581,7 @@ def main(argv: list[str] | None = None) -> None:
         prof = load_profile("rfp", settings.data_dir)
         n = len(out)
         results["rfp"] = run_task(Task("RFPs, rfp profile (16 labelled files)", rfp, prof,
-                                       {q.id: [q.id] for q in prof.questions}),
+                                       {q.id: [q.id] for q in prof.questions}, 0.45),
                                   dense, settings, out)
         print("\n".join(out[n:]), flush=True)
         out.append("\n" + throughput(dense, rfp))

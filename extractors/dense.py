@@ -11,6 +11,7 @@ chunk is embedded once across questions, scorers and runs.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -124,8 +125,11 @@ class DenseScorer:
 
     name = "dense"
 
-    def __init__(self, encoder: Encoder, cache: EmbeddingCache | None = None) -> None:
+    def __init__(self, encoder: Encoder, cache: EmbeddingCache | None = None,
+                 long_chunk_tokens: int | None = None) -> None:
         self.encoder = encoder
+        self.long_chunk_tokens = LONG_CHUNK_TOKENS if long_chunk_tokens is None \
+            else long_chunk_tokens
         self.cache: EmbeddingCache = cache if cache is not None else InMemoryEmbeddingCache()
         self._queries: dict[str, np.ndarray] = {}
 
@@ -159,7 +163,52 @@ class DenseScorer:
     def score(self, queries: list[str], chunks: list[Chunk]) -> np.ndarray:
         if not queries or not chunks:
             return np.zeros((len(queries), len(chunks)), dtype=np.float32)
-        return self.embed_queries(queries) @ self.embed_chunks(chunks).T
+        qv = self.embed_queries(queries)
+        out = qv @ self.embed_chunks(chunks).T
+        # -- long chunks: the encoder reads only their start, so their pieces are
+        #    embedded too and a chunk scores the best of its whole and its pieces --
+        owners: list[int] = []
+        texts: list[str] = []
+        for i, c in enumerate(chunks):
+            if self.long_chunk_tokens and c.tokens > self.long_chunk_tokens:
+                for piece in chunk_pieces(c):
+                    owners.append(i)
+                    texts.append(piece)
+        if texts:
+            ps = qv @ self.embed_texts(texts).T
+            for j, i in enumerate(owners):
+                np.maximum(out[:, i], ps[:, j], out=out[:, i])
+        return out
+
+
+# -- chunks longer than this many tokens are also scored piece by piece (0: never) --
+LONG_CHUNK_TOKENS = 200
+PIECE_TOKENS = 160
+_SENTENCE_END = re.compile(r"(?<=[.;:!?])\s+|\n\s*\n")
+
+
+def chunk_pieces(c: Chunk) -> list[str]:
+    """Runs of whole sentences of ``c`` of at most ``PIECE_TOKENS`` tokens, each with
+    the chunk's heading path (a sentence longer than that is a piece of its own)."""
+    from docsieve.tokens import count_many
+
+    sents = [t for t in _SENTENCE_END.split(c.text) if t.strip()]
+    if len(sents) < 2:
+        return []
+    counts = count_many(sents)
+    head = " > ".join(c.heading_path) + "\n" if c.heading_path else ""
+    pieces: list[str] = []
+    cur: list[str] = []
+    n = 0
+    for sent, k in zip(sents, counts, strict=True):
+        if cur and n + k > PIECE_TOKENS:
+            pieces.append(head + " ".join(cur))
+            cur, n = [], 0
+        cur.append(sent)
+        n += k
+    if cur:
+        pieces.append(head + " ".join(cur))
+    return pieces if len(pieces) > 1 else []
 
 
 @register_scorer("dense")

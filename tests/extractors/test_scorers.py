@@ -107,3 +107,22 @@ def test_relevance_head_fits_and_scores(encoder: Encoder) -> None:
     assert f.shape == (1, 2, len(FEATURES))
     assert f[0, 0, FEATURES.index("cos_gap")] == 0.0
     assert f[0, 1, FEATURES.index("bm25_norm")] == 1.0
+
+
+def test_long_chunk_is_scored_by_its_best_piece(encoder: Encoder) -> None:
+    from extractors.dense import chunk_pieces
+
+    # -- a long chunk whose governing-law sentence lies past what the encoder reads --
+    filler = " ".join(f"The Distributor shall report sales of product line {i} to the "
+                      f"Supplier every month in the agreed format." for i in range(40))
+    long = filler + " This Agreement shall be governed by the laws of the State of New York."
+    chunks = make_chunks([long, CONTRACT[1]], headings=[["7 Reports"], []])
+    pieces = chunk_pieces(chunks[0])
+    assert len(pieces) > 1 and all(p.startswith("7 Reports\n") for p in pieces)
+    assert "State of New York" in pieces[-1]
+    q = ["Which law governs the agreement?"]
+    whole = DenseScorer(encoder, InMemoryEmbeddingCache(), long_chunk_tokens=0).score(q, chunks)
+    best = DenseScorer(encoder, InMemoryEmbeddingCache()).score(q, chunks)
+    assert best[0, 0] > whole[0, 0] + 0.05
+    assert best[0, 1] == pytest.approx(whole[0, 1])  # -- short chunks are unchanged --
+    assert chunk_pieces(chunks[1]) == []

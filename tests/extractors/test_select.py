@@ -114,3 +114,49 @@ def test_shipped_profiles_load(settings: Settings) -> None:
         for q in p.questions:
             assert q.fields, f"{p.name}.{q.id} has no answer fields"
             assert q.hints and len(question_queries(q)) == 1 + len(q.hints)
+
+
+def test_clause_expansion_pulls_the_rest_of_a_cut_clause(settings: Settings) -> None:
+    heads = [["T", "12 Governing Law"], ["T", "12 Governing Law"], ["T", "12 Governing Law",
+             "12.1 Venue"], ["T", "13 Notices"], ["T", "14 Insurance"], ["T", "14 Insurance"]]
+    chunks = make_chunks(CONTRACT, headings=heads)
+    scores = np.array([[0.9, 0.1, 0.1, 0.1, 0.1, 0.1],
+                       [0.1, 0.1, 0.1, 0.1, 0.1, 0.8]], dtype=np.float32)
+    sel = select_document("sha", "a.txt", chunks, PROFILE, settings, scores=scores,
+                          threshold=Threshold(0.5, 0.1), budget_tokens=10_000)
+    law, ins = sel.questions
+    # -- forward: the same path and its sub-clause; not the next section --
+    assert [c.chunk_id for c in law.chunks] == ["c0", "c1", "c2"]
+    assert law.chunks[1].reason == "same clause as c0"
+    # -- backward: the start of the clause the best chunk is cut from --
+    assert [c.chunk_id for c in ins.chunks] == ["c5", "c4"] or \
+        {c.chunk_id for c in ins.chunks} == {"c4", "c5"}
+    kept = {d.chunk_id for d in ins.decisions if d.kept}
+    assert kept == {"c4", "c5"}
+    # -- expansions are charged to the document budget --
+    tight = select_document("sha", "a.txt", chunks, PROFILE, settings, scores=scores,
+                            threshold=Threshold(0.5, 0.1),
+                            budget_tokens=chunks[0].tokens + chunks[5].tokens)
+    assert tight.selected_tokens <= chunks[0].tokens + chunks[5].tokens
+
+
+def test_spare_budget_is_filled_by_rank_down_to_the_fill_floor(settings: Settings) -> None:
+    chunks = make_chunks(CONTRACT)
+    scores = np.array([[0.9, 0.3, 0.2, 0.05, 0.01, 0.0],
+                       [0.1, 0.1, 0.1, 0.1, 0.1, 0.1]], dtype=np.float32)
+    no_fill = select_document("sha", "a.txt", chunks, PROFILE, settings, scores=scores,
+                              threshold=Threshold(0.5, 0.1), budget_tokens=10_000)
+    assert [c.chunk_id for c in no_fill.questions[0].chunks] == ["c0"]
+    fill = select_document("sha", "a.txt", chunks, PROFILE, settings, scores=scores,
+                           threshold=Threshold(0.5, 0.1, fill_floor=0.1),
+                           budget_tokens=10_000)
+    law, other = fill.questions
+    assert [c.chunk_id for c in law.chunks] == ["c0", "c1", "c2"]
+    assert law.chunks[1].reason == "budget fill (rank 2)"
+    # -- a question with nothing relevant takes nothing, even from the fill --
+    assert other.chunks == []
+    # -- the fill stops at the document budget --
+    small = select_document("sha", "a.txt", chunks, PROFILE, settings, scores=scores,
+                            threshold=Threshold(0.5, 0.1, fill_floor=-1.0),
+                            budget_tokens=chunks[0].tokens + chunks[1].tokens)
+    assert [c.chunk_id for c in small.questions[0].chunks] == ["c0", "c1"]
