@@ -30,10 +30,9 @@ def test_reserve_settle_release(database_url: str) -> None:
                               document_tokens=600, document_usd=None)
     with db.session() as s:
         r = budget.reserve(s, run_id, doc_id, 500, 0.5)
-    with db.session() as s:
-        # -- the document budget (600) refuses a second 500 although the run has room --
-        with pytest.raises(BudgetExceededError, match="document budget"):
-            budget.reserve(s, run_id, doc_id, 500, 0.1)
+    # -- the document budget (600) refuses a second 500 although the run has room --
+    with db.session() as s, pytest.raises(BudgetExceededError, match="document budget"):
+        budget.reserve(s, run_id, doc_id, 500, 0.1)
     with db.session() as s:
         budget.settle(s, r, 300, 0.25)
     with db.session() as s:

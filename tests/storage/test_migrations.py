@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import inspect
 
@@ -26,7 +28,7 @@ def test_newer_schema_is_refused(database_url: str) -> None:
     db = open_database(database_url)
     with db.engine.begin() as conn:
         conn.execute(schema_migrations.insert().values(
-            version=9999, description="from the future", applied_at=__import__("datetime").datetime.now()))
+            version=9999, description="from the future", applied_at=datetime.now(UTC)))
     with pytest.raises(StorageError, match="newer than this docsieve"):
         db.migrate()
     db.dispose()
