@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from docsieve.types import contextualize
+
 SCHEMA_VERSION = 1
 
 
@@ -37,9 +39,7 @@ class SelectedChunk(BaseModel):
 
     @property
     def contextualized(self) -> str:
-        if not self.heading_path:
-            return self.text
-        return " > ".join(self.heading_path) + "\n" + self.text
+        return contextualize(self.heading_path, self.text)
 
 
 class QuestionSelection(BaseModel):

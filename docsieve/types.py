@@ -19,6 +19,13 @@ from pydantic import BaseModel, Field
 SCHEMA_VERSION = 1
 
 
+def contextualize(heading_path: list[str], text: str) -> str:
+    """A chunk's text preceded by its heading path, one line: the form models see."""
+    if not heading_path:
+        return text
+    return " > ".join(heading_path) + "\n" + text
+
+
 class DocType(StrEnum):
     CONTRACT = "contract"
     RFP = "rfp"
@@ -120,9 +127,7 @@ class Chunk(BaseModel):
     @property
     def contextualized(self) -> str:
         """Heading path followed by the text: what later stages embed and send."""
-        if not self.heading_path:
-            return self.text
-        return " > ".join(self.heading_path) + "\n" + self.text
+        return contextualize(self.heading_path, self.text)
 
 
 class IngestResult(BaseModel):
