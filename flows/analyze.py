@@ -13,7 +13,6 @@ from docsieve.settings import Settings
 from flows import progress, stages
 from flows.run import _analyzers, _prices
 from flows.runtime import database
-from storage import budget
 from storage.selection_repo import load_selection
 from storage.tables import RunRow
 from storage.tables_select import SelectionDocRow
@@ -35,20 +34,16 @@ def analyze_flow(run_id: int, settings: Settings) -> AnalyzeSummary:
             raise ConfigError(f"no run {run_id}")
         doc_ids = [r.document_id for r in s.exec(
             select(SelectionDocRow).where(SelectionDocRow.run_id == run_id))]
-        budget.ensure_budgets(s, run_id, run_tokens=settings.budget.run_tokens,
-                              run_usd=settings.budget.run_usd)
     if not doc_ids:
         raise ConfigError(f"run {run_id} has no stored selections; run docsieve select first")
+    stages.ensure_budgets(db, settings, run_id)
     main, cheaper = _analyzers(settings)
     out = AnalyzeSummary(run_id=run_id, analyses=[], deferred=[])
     progress.start(len(doc_ids), "analyse")
     for doc_id in doc_ids:
         with db.session() as s:
             sel = load_selection(s, run_id, doc_id)
-            budget.ensure_budgets(s, run_id, run_tokens=settings.budget.run_tokens,
-                                  run_usd=settings.budget.run_usd, document_id=doc_id,
-                                  document_tokens=settings.budget.document_tokens,
-                                  document_usd=settings.budget.document_usd)
+        stages.ensure_budgets(db, settings, run_id, doc_id)
         profile = load_profile(sel.profile, settings.data_dir)
         outcome = stages.analyze_stage(db, settings, run_id, doc_id, sel, profile, main,
                                        _prices(settings.data_dir), cheaper)

@@ -19,6 +19,8 @@ from docsieve.types import DocStatus, DocType, IngestResult
 from flows import progress, steps
 from flows.runtime import database
 from storage import repo
+from storage.db import Database
+from storage.tables import DocumentRow
 
 
 class IngestSummary(BaseModel):
@@ -62,6 +64,22 @@ def ingest_paths(settings: Settings, run_id: int, root: Path,
             results.append(ingest_document(settings, run_id, item.path, doc_type))
         progress.advance(item.path.name)
     return results
+
+
+def parsed_documents(db: Database, results: list[IngestResult]) -> dict[int, str]:
+    """Document id -> file name of each parsed document among ``results``, in order.
+
+    Unchanged files count when their stored version parsed; failures do not.
+    """
+    out: dict[int, str] = {}
+    with db.session() as s:
+        for r in results:
+            if r.document_id is None or r.document_id in out:
+                continue
+            d = s.get(DocumentRow, r.document_id)
+            if d is not None and d.status == DocStatus.OK.value:
+                out[r.document_id] = Path(d.path).name
+    return out
 
 
 @flow(name="docsieve-ingest", flow_run_name="ingest {root}", log_prints=True)

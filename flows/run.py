@@ -24,9 +24,9 @@ from docsieve.errors import ConfigError
 from docsieve.settings import Settings
 from docsieve.types import DocStatus, DocType, IngestResult
 from flows import progress, stages
-from flows.ingest import ingest_paths
+from flows.ingest import ingest_paths, parsed_documents
 from flows.runtime import database
-from storage import budget, repo
+from storage import repo
 from storage.tables import DocumentRow, RunRow
 
 if TYPE_CHECKING:
@@ -112,8 +112,8 @@ def _stage2_slot(settings: Settings) -> Any:
 
 
 def process_document_plain(settings: Settings, run_id: int, document_id: int,
-                           profile_name: str | None = None, chunker: str | None = None,
-                           use_prefect_limit: bool = True) -> DocumentResult:
+                           profile_name: str | None = None,
+                           chunker: str | None = None) -> DocumentResult:
     """Chunk, select and analyse one stored document (resumable, budgeted)."""
     db = database(settings)
     with db.session() as s:
@@ -132,16 +132,8 @@ def process_document_plain(settings: Settings, run_id: int, document_id: int,
     sel, sel_seconds = stages.select_stage(db, settings, run_id, document_id, doc,
                                            chunked.chunks, profile, scorer=_scorer(settings))
     main, cheaper = _analyzers(settings)
-    with db.session() as s:
-        budget.ensure_budgets(s, run_id, run_tokens=settings.budget.run_tokens,
-                              run_usd=settings.budget.run_usd, document_id=document_id,
-                              document_tokens=settings.budget.document_tokens,
-                              document_usd=settings.budget.document_usd)
-    if use_prefect_limit:
-        with _stage2_slot(settings):
-            outcome = stages.analyze_stage(db, settings, run_id, document_id, sel, profile,
-                                           main, _prices(settings.data_dir), cheaper)
-    else:
+    stages.ensure_budgets(db, settings, run_id, document_id)
+    with _stage2_slot(settings):
         outcome = stages.analyze_stage(db, settings, run_id, document_id, sel, profile, main,
                                        _prices(settings.data_dir), cheaper)
     stages.record_stage1_ledger(db, run_id, document_id, doc_tokens=doc_tokens,
@@ -234,23 +226,15 @@ def run_flow(root: str, settings: Settings, profile: str | None = None,
     assert run_id is not None
     with db.session() as s:
         repo.set_prefect_id(s, run_id, flow_run.id)
-        budget.ensure_budgets(s, run_id, run_tokens=settings.budget.run_tokens,
-                              run_usd=settings.budget.run_usd)
+    stages.ensure_budgets(db, settings, run_id)
     _ensure_stage2_limit(settings)
 
     earlier = _previous_ingest(settings, run_id) if resumed else []
     done_paths = {r.path for r in earlier}
     ingest = earlier + ingest_paths(settings, run_id, Path(root), doc_type, skip=done_paths)
 
-    doc_ids: list[int] = []
-    with db.session() as s:
-        for r in ingest:
-            if r.document_id is None or r.document_id in doc_ids:
-                continue
-            d = s.get(DocumentRow, r.document_id)
-            if d is not None and d.status == DocStatus.OK.value:
-                doc_ids.append(r.document_id)
-        names = {i: Path(s.get(DocumentRow, i).path).name for i in doc_ids}  # type: ignore[union-attr]
+    names = parsed_documents(db, ingest)
+    doc_ids = list(names)
     progress.start(len(doc_ids), "analyse")
     results: list[DocumentResult] = []
     if settings.run.task_runner == "sequential":

@@ -15,9 +15,9 @@ from pydantic import BaseModel
 from docsieve.profiles import load_profile
 from docsieve.selection import DocumentSelection
 from docsieve.settings import Settings
-from docsieve.types import DocStatus, IngestResult
+from docsieve.types import IngestResult
 from flows import progress, stages
-from flows.ingest import ingest_paths
+from flows.ingest import ingest_paths, parsed_documents
 from flows.run import _scorer
 from flows.runtime import database
 from storage import repo
@@ -56,18 +56,12 @@ def select_flow(root: str, settings: Settings, profile: str,
         run_id = run.id
     assert run_id is not None
     ingest = ingest_paths(settings, run_id, Path(root))
-    ok = [r for r in ingest if r.document_id is not None
-          and r.status in (DocStatus.OK, DocStatus.UNCHANGED)]
-    with db.session() as s:
-        ok = [r for r in ok if repo.find_document(s, r.path, r.sha256 or "") is not None
-              and repo.find_document(s, r.path, r.sha256 or "").status == "ok"]  # type: ignore[union-attr]
-    progress.start(len(ok), "select")
+    names = parsed_documents(db, ingest)
+    progress.start(len(names), "select")
     selections = []
-    for r in ok:
-        assert r.document_id is not None
-        selections.append(select_one(settings, run_id, r.document_id, Path(r.path).name,
-                                     profile, budget_tokens))
-        progress.advance(Path(r.path).name)
+    for doc_id, name in names.items():
+        selections.append(select_one(settings, run_id, doc_id, name, profile, budget_tokens))
+        progress.advance(name)
     with db.session() as s:
         repo.finish_run(s, run_id, "completed", {"documents": len(selections)})
     return SelectSummary(run_id=run_id, ingest=ingest, selections=selections)

@@ -108,6 +108,16 @@ def stored_analysis(db: Database, run_id: int, document_id: int) -> DocumentAnal
         return DocumentAnalysis.model_validate(row.analysis_json) if row else None
 
 
+def ensure_budgets(db: Database, settings: Settings, run_id: int,
+                   document_id: int | None = None) -> None:
+    """The run's budget rows (and the document's) from ``settings.budget``."""
+    b = settings.budget
+    with db.session() as s:
+        budget.ensure_budgets(s, run_id, run_tokens=b.run_tokens, run_usd=b.run_usd,
+                              document_id=document_id, document_tokens=b.document_tokens,
+                              document_usd=b.document_usd)
+
+
 @dataclass
 class AnalyzeOutcome:
     analysis: DocumentAnalysis | None
