@@ -2,24 +2,26 @@
 
     python -m bench.selection [--limit N] [--chunker auto|pipeline|fallback] [--calibrate]
 
-Data (``../shared/data``): CUAD (held-out split), ContractNLI (all 61 dev NDAs),
-RFPs (16 labelled files). Metrics, per set:
+Data (``../shared/data``): CUAD, ContractNLI (61 dev NDAs), RFPs (16 labelled
+files). Metrics, per set:
 
 * evidence recall: gold-span characters covered by the union of the chunks
   selected for the document (micro-averaged over documents);
 * token fraction: selected tokens (union over questions) / document tokens,
   summed over documents (cl100k_base).
 
-CUAD split: a file is held out (``test``) when ``sha1(file name) % 10 >= 7``;
-the calibration (``--calibrate`` writes ``extractors/calibration.json``) uses only
-``train`` files, and every CUAD figure is on ``test`` files. ContractNLI and RFPs
-are never used for tuning, so all their documents count.
+Splits (by file name, so they never change): CUAD files are held out (``test``)
+when ``sha1(file name) % 10 >= 7``; ContractNLI and RFP files when
+``sha1(file name) % 10 >= 5``. The head and the thresholds
+(``python -m bench.calibrate``) see only the other (development) files, and every
+figure here is on held-out files.
 
 Budget curve: the shipped selector (calibrated threshold, caps, clause
 expansion) with its document budget set to a fraction of each document and the
 spare budget filled round-robin by rank (``DOCSIEVE_BENCH_CURVE=loose``: no
 threshold and no caps instead; ``DOCSIEVE_BENCH_FILL`` overrides the fill floor).
-``--split train [--offset N]`` runs on CUAD train documents, for tuning only.
+Threshold curve: the selector with default budgets and its threshold moved.
+``--split train [--offset N]`` runs on development documents, for tuning only.
 
 Embeddings are cached in ``bench/results/embeddings.db`` (git-ignored), so a
 second run embeds nothing.
@@ -37,7 +39,9 @@ import re
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -54,7 +58,7 @@ from docsieve.tokens import count_many, get_encoding  # noqa: E402
 from docsieve.types import Chunk  # noqa: E402
 from extractors.dense import DenseScorer, load_encoder  # noqa: E402
 from extractors.fusion import fuse, hybrid_matrix  # noqa: E402
-from extractors.head import load_head  # noqa: E402
+from extractors.head import Head, load_head  # noqa: E402
 from extractors.lexical import BM25Scorer  # noqa: E402
 from extractors.select import (  # noqa: E402
     Threshold,
@@ -83,10 +87,26 @@ CONTRACT_MAP: dict[str, list[str]] = {
 CURVE = os.environ.get("DOCSIEVE_BENCH_CURVE", "fill")
 FILL = float(os.environ["DOCSIEVE_BENCH_FILL"]) if "DOCSIEVE_BENCH_FILL" in os.environ \
     else None
+TAUS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
+
+
+def bucket(name: str) -> int:
+    return int(hashlib.sha1(Path(name).name.encode()).hexdigest(), 16) % 10
 
 
 def is_test(name: str) -> bool:
-    return int(hashlib.sha1(Path(name).name.encode()).hexdigest(), 16) % 10 >= 7
+    """CUAD: held out when ``sha1(file name) % 10 >= 7``."""
+    return bucket(name) >= 7
+
+
+def is_test_half(name: str) -> bool:
+    """ContractNLI and RFPs: held out when ``sha1(file name) % 10 >= 5`` (the rest is
+    development data for the head and the profiles' thresholds)."""
+    return bucket(name) >= 5
+
+
+def in_split(name: str, split: str, held_out: Callable[[str], bool]) -> bool:
+    return split == "all" or (split == "test") == held_out(name)
 
 
 @dataclass
@@ -108,7 +128,7 @@ def load_cuad(split: str, limit: int | None, offset: int = 0) -> list[Doc]:
     for line in (root / "annotations_spans.jsonl").read_text(encoding="utf-8").splitlines():
         r = json.loads(line)
         f = r["file"]
-        if (split == "test") != is_test(f):
+        if not in_split(f, split, is_test):
             continue
         if f not in docs:
             p = root / f
@@ -134,12 +154,14 @@ def cuad_categories() -> list[tuple[str, str]]:
     return rows
 
 
-def load_nda(limit: int | None) -> list[Doc]:
+def load_nda(limit: int | None, split: str = "test") -> list[Doc]:
     root = SHARED / "contractnli"
     docs: dict[str, Doc] = {}
     for line in (root / "evidence_spans.jsonl").read_text(encoding="utf-8").splitlines():
         r = json.loads(line)
         f = r["file"]
+        if not in_split(f, split, is_test_half):
+            continue
         if f not in docs:
             p = root / f
             docs[f] = Doc(f, p, p.read_text(encoding="utf-8"))
@@ -150,12 +172,14 @@ def load_nda(limit: int | None) -> list[Doc]:
     return out[:limit] if limit else out
 
 
-def load_rfp(limit: int | None) -> list[Doc]:
+def load_rfp(limit: int | None, split: str = "test") -> list[Doc]:
     root = SHARED / "rfps"
     docs: dict[str, Doc] = {}
     for line in (root / "labels.jsonl").read_text(encoding="utf-8").splitlines():
         r = json.loads(line)
         f = f"{r['folder']}/{r['file']}"
+        if not in_split(f, split, is_test_half):
+            continue
         if f not in docs:
             p = root / f
             with open(p, encoding="utf-8") as fh:  # -- the labels' own reading --
@@ -279,6 +303,8 @@ class Scores:
     dense: np.ndarray  # (queries, chunks)
     bm25: np.ndarray
     tokens: np.ndarray
+    qv: np.ndarray  # (queries, dim): query embeddings
+    cv: np.ndarray  # (chunks, dim): chunk embeddings
 
 
 def queries_of(profile: Profile) -> tuple[list[str], list[tuple[int, int]]]:
@@ -310,8 +336,9 @@ def score_docs(docs: list[Doc], profile: Profile, dense: DenseScorer, attr: str
     out = []
     for d in docs:
         ch = getattr(d, attr)
-        out.append(Scores(dense.score(flat, ch), bm.score(flat, ch),
-                          np.array([c.tokens for c in ch], dtype=np.float32)))
+        cos, qv, cv = dense.score_with_embeddings(flat, ch)
+        out.append(Scores(cos, bm.score(flat, ch),
+                          np.array([c.tokens for c in ch], dtype=np.float32), qv, cv))
     return out
 
 
@@ -322,7 +349,14 @@ def question_matrix(sc: Scores, groups: list[tuple[int, int]], kind: str) -> np.
         return aggregate(sc.bm25, groups)
     if kind == "hybrid-fixed":
         return aggregate(fuse(sc.dense, sc.bm25), groups)
-    return aggregate(hybrid_matrix(sc.dense, sc.bm25, sc.tokens, load_head()), groups)
+    return aggregate(hybrid_matrix(sc.dense, sc.bm25, sc.tokens, shipped_head(), sc.qv,
+                                   sc.cv), groups)
+
+
+@lru_cache(maxsize=1)
+def shipped_head() -> Head | None:
+    """The head the product uses with the configured encoder."""
+    return load_head(load_settings(data_dir=REPO / "data").select.embedding_model)
 
 
 # ---------------------------------------------------------------- metrics
@@ -406,6 +440,14 @@ def run_task(task: Task, dense: DenseScorer, settings: Settings, out: list[str])
             t.add(d, cat_list, chunks)
         return t
 
+    def selected(d: Doc, sc: Scores, thr: Threshold | None,
+                 budget_tokens: int | None = None) -> list[Chunk]:
+        m = question_matrix(sc, groups, "hybrid")
+        sel = select_document("x", d.name, d.chunks, task.profile, settings,
+                              budget_tokens=budget_tokens, scores=m, threshold=thr)
+        ids = {c.chunk_id for c in sel.union_chunks()}
+        return [c for c in d.chunks if c.id in ids]
+
     def selector(budget_frac: float | None, loose: bool = False):  # type: ignore[no-untyped-def]
         s = settings if not loose or CURVE != "loose" else settings.model_copy(update={
             "select": settings.select.model_copy(update={
@@ -413,7 +455,7 @@ def run_task(task: Task, dense: DenseScorer, settings: Settings, out: list[str])
 
         def pick(d: Doc, sc: Scores, sw: Scores) -> list[Chunk]:
             m = question_matrix(sc, groups, "hybrid")
-            thr = None if load_head() else threshold_for("hybrid-fixed")
+            thr = None if shipped_head() else threshold_for("hybrid-fixed")
             if loose and CURVE == "loose":
                 # -- curve: no floor, no relative cut: the budget alone decides, so the
                 #    curve is never capped by the threshold --
@@ -421,7 +463,7 @@ def run_task(task: Task, dense: DenseScorer, settings: Settings, out: list[str])
             elif loose:
                 # -- curve: the shipped selector (calibrated threshold and caps), its
                 #    spare budget filled round-robin by rank with no fill floor --
-                t0 = threshold_for("hybrid")
+                t0 = threshold_for("hybrid", profile=task.profile.name)
                 thr = Threshold(t0.floor, t0.margin, FILL if FILL is not None else
                                 t0.fill_floor)
             sel = select_document("x", d.name, d.chunks, task.profile, s,
@@ -456,6 +498,12 @@ def run_task(task: Task, dense: DenseScorer, settings: Settings, out: list[str])
     for f in (0.05, 0.10, 0.15, 0.20, 0.30, 0.45):
         t = tally_for(selector(f, loose=True))
         curve.append((f, t))
+    # -- threshold curve: the shipped selector (default budgets) with its threshold
+    #    (floor = fill floor = tau) moved: how much it takes when it decides itself --
+    tcurve = []
+    for tau in TAUS:
+        t = tally_for(lambda d, sc, sw, tau=tau: selected(d, sc, Threshold(tau, 1.0, tau)))
+        tcurve.append((tau, t))
 
     out.append(f"\n## {task.title}\n")
     out.append(f"{len(task.docs)} documents, {sum(d.tokens for d in task.docs):,} tokens, "
@@ -472,6 +520,12 @@ def run_task(task: Task, dense: DenseScorer, settings: Settings, out: list[str])
     out.append("| budget | recall @ fraction |\n|---|---|")
     for f, t in curve:
         out.append(f"| {f:.2f} | {t.cell()} |")
+    cal = threshold_for("hybrid", profile=task.profile.name)
+    out.append(f"\nThreshold curve (the selector with default budgets, floor = fill floor "
+               f"= threshold; calibrated for this profile: {cal.floor:g}):\n")
+    out.append("| threshold | recall @ fraction |\n|---|---|")
+    for tau, t in tcurve:
+        out.append(f"| {tau:.2f} | {t.cell()} |")
     out.append("\nPer category (selector, default budgets | budget 0.15 | budget 0.45):\n")
     out.append("| category | gold chars | recall | recall@0.15 | recall@0.45 |\n"
                "|---|---|---|---|---|")
@@ -485,7 +539,7 @@ def run_task(task: Task, dense: DenseScorer, settings: Settings, out: list[str])
         g45, h45 = c45.per_cat.get(c, [0, 0])
         out.append(f"| {c} | {g} | {h / g:.3f} | {h15 / max(g15, 1):.3f} | "
                    f"{h45 / max(g45, 1):.3f} |")
-    return {"main": main, "curve": curve}
+    return {"main": main, "curve": curve, "thresholds": tcurve}
 
 
 def cuad_all_profile() -> tuple[Profile, dict[str, list[str]]]:
@@ -518,7 +572,8 @@ def main(argv: list[str] | None = None) -> None:
                     help="chunk.max_tokens for the pipeline chunkers (default: settings)")
     ap.add_argument("--tag", default="", help="suffix of the results file")
     ap.add_argument("--split", choices=["test", "train"], default="test",
-                    help="CUAD split (train: for tuning only; reports use test)")
+                    help="held-out documents (test) or development documents (train: "
+                         "for tuning only; reports use test)")
     ap.add_argument("--offset", type=int, default=0,
                     help="skip the first N CUAD documents of the split (validation "
                          "of a head trained on the first ones)")
@@ -565,28 +620,31 @@ def main(argv: list[str] | None = None) -> None:
                                               0.15), dense, settings, out)
             print("\n".join(out[n:]), flush=True)
     if "nda" in sets:
-        nda = load_nda(args.limit)
+        nda = load_nda(args.limit, args.split)
         how = make_chunks(nda, args.chunker, settings)
         prof = load_profile("nda", settings.data_dir)
         n = len(out)
-        results["nda"] = run_task(Task("ContractNLI NDAs, 17 hypotheses (all dev docs)", nda,
+        results["nda"] = run_task(Task(f"ContractNLI NDAs, 17 hypotheses ({args.split} half)",
+                                       nda,
                                        prof, {q.id.replace("nda_", "nda-"):
                                               [q.id.replace("nda_", "nda-")]
                                               for q in prof.questions}, 0.45),
                                   dense, settings, out)
         print("\n".join(out[n:]), flush=True)
     if "rfp" in sets:
-        rfp = load_rfp(args.limit)
+        rfp = load_rfp(args.limit, args.split)
         how = make_chunks(rfp, args.chunker, settings)
         prof = load_profile("rfp", settings.data_dir)
         n = len(out)
-        results["rfp"] = run_task(Task("RFPs, rfp profile (16 labelled files)", rfp, prof,
+        results["rfp"] = run_task(Task(f"RFPs, rfp profile ({args.split} half of the 16 "
+                                       f"labelled files)", rfp, prof,
                                        {q.id: [q.id] for q in prof.questions}, 0.45),
                                   dense, settings, out)
         print("\n".join(out[n:]), flush=True)
         out.append("\n" + throughput(dense, rfp))
-    out.append(f"\nchunking: {how}; CUAD split: test = sha1(file name) % 10 >= 7; "
-               f"total {time.time() - t_start:.0f}s")
+    out.append(f"\nchunking: {how}; splits: CUAD test = sha1(file name) % 10 >= 7, "
+               f"ContractNLI and RFP test = sha1(file name) % 10 >= 5 (the rest trains "
+               f"the head and calibrates the thresholds); total {time.time() - t_start:.0f}s")
     print("\n".join(out[-2:]))
     (RESULTS / f"selection{args.tag}.md").write_text("\n".join(out) + "\n", encoding="utf-8")
 

@@ -161,10 +161,19 @@ class DenseScorer:
         return np.stack([self._queries[q] for q in queries])
 
     def score(self, queries: list[str], chunks: list[Chunk]) -> np.ndarray:
+        return self.score_with_embeddings(queries, chunks)[0]
+
+    def score_with_embeddings(self, queries: list[str], chunks: list[Chunk]
+                              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(cosines, query embeddings, chunk embeddings): the hybrid head needs all three."""
         if not queries or not chunks:
-            return np.zeros((len(queries), len(chunks)), dtype=np.float32)
+            dim = self.encoder.model.config.hidden_size
+            return (np.zeros((len(queries), len(chunks)), dtype=np.float32),
+                    np.zeros((len(queries), dim), np.float32),
+                    np.zeros((len(chunks), dim), np.float32))
         qv = self.embed_queries(queries)
-        out = qv @ self.embed_chunks(chunks).T
+        cv = self.embed_chunks(chunks)
+        out = qv @ cv.T
         # -- long chunks: the encoder reads only their start, so their pieces are
         #    embedded too and a chunk scores the best of its whole and its pieces --
         owners: list[int] = []
@@ -178,7 +187,7 @@ class DenseScorer:
             ps = qv @ self.embed_texts(texts).T
             for j, i in enumerate(owners):
                 np.maximum(out[:, i], ps[:, j], out=out[:, i])
-        return out
+        return out, qv, cv
 
 
 # -- chunks longer than this many tokens are also scored piece by piece (0: never) --

@@ -1,8 +1,9 @@
 """Hybrid scorer: dense cosine fused with per-query normalised BM25.
 
-With the shipped relevance head (:mod:`extractors.head`, trained on the CUAD
-train split) the fused score is the head's probability that the chunk is
-evidence for the query. Without it:
+With the shipped relevance head (:mod:`extractors.head`, trained on development
+documents only) the fused score is the head's probability that the chunk is
+evidence for the query; with the default encoder the head also reads the query
+and chunk embeddings (its question-conditioned term). Without it:
 ``fused = cosine + bm25_weight * bm25 / max_bm25(query)``. The dense cosine keeps
 its absolute scale, which is what lets the selector say "nothing here is
 relevant"; BM25 is normalised per query (its raw scale depends on the query's
@@ -39,11 +40,13 @@ def fuse(dense: np.ndarray, bm25_raw: np.ndarray, weight: float = BM25_WEIGHT) -
 
 
 def hybrid_matrix(dense: np.ndarray, bm25_raw: np.ndarray, tokens: np.ndarray,
-                  head: Head | None) -> np.ndarray:
-    """The hybrid score: the head's probability when a head is given, else :func:`fuse`."""
+                  head: Head | None, qv: np.ndarray | None = None,
+                  cv: np.ndarray | None = None) -> np.ndarray:
+    """The hybrid score: the head's probability when a head is given, else :func:`fuse`.
+    A question-conditioned head also reads the query and chunk embeddings."""
     if head is None:
         return fuse(dense, bm25_raw)
-    return head.predict(features(dense, bm25_raw, tokens))
+    return head.predict(features(dense, bm25_raw, tokens), qv, cv)
 
 
 class HybridScorer:
@@ -52,16 +55,21 @@ class HybridScorer:
                  head: Head | bool | None = True) -> None:
         self.dense = dense
         self.lexical = lexical or BM25Scorer()
-        # -- True: the shipped head if there is one; False/None: the fixed fusion --
-        self.head: Head | None = load_head() if head is True else (head or None)
-        self.name = "hybrid" if self.head is not None else "hybrid-fixed"
+        # -- True: the shipped head for this encoder if there is one (question-conditioned
+        #    when trained with it); False/None: the fixed fusion --
+        self.head: Head | None = load_head(dense.encoder.name) if head is True \
+            else (head or None)
+        # -- the name keys the calibrated threshold: each head has its own scale --
+        self.name = "hybrid-fixed" if self.head is None else \
+            "hybrid" if self.head.conditioned else "hybrid-scalar"
 
     def score(self, queries: list[str], chunks: list[Chunk]) -> np.ndarray:
         if not queries or not chunks:
             return np.zeros((len(queries), len(chunks)), dtype=np.float32)
         tokens = np.array([c.tokens for c in chunks], dtype=np.float32)
-        return hybrid_matrix(self.dense.score(queries, chunks),
-                             self.lexical.score(queries, chunks), tokens, self.head)
+        cos, qv, cv = self.dense.score_with_embeddings(queries, chunks)
+        return hybrid_matrix(cos, self.lexical.score(queries, chunks), tokens, self.head,
+                             qv, cv)
 
 
 @register_scorer("hybrid")

@@ -6,7 +6,10 @@ Per question:
    score is ``(1 - HINT_SHARE) * main + HINT_SHARE * max(hints)``.
 2. A calibrated threshold keeps the chunks scoring at least
    ``max(floor, top - margin)``. When even the top chunk is below ``floor``,
-   nothing is relevant and none is kept.
+   nothing is relevant and none is kept. With the shipped question-conditioned
+   head each shipped profile has its own calibrated threshold (floor = fill
+   floor, margin 1: every chunk at or above it), so the threshold, not the
+   budget, decides how much of a document is sent (ADR 0004, third pass).
 3. At most ``select.max_chunks_per_question`` chunks and
    ``select.question_budget_tokens`` tokens are kept, best first.
 Then the document budget (``budget_tokens``, else the smaller of
@@ -56,6 +59,8 @@ EXPAND_TOKENS = 400
 EXPAND_DEFERRED = True
 # -- after each question's best chunk, picks go in turn by rank (True) or by score --
 PRIMARY_ROUND_ROBIN = True
+# -- fill: one order by score across questions (True) or questions in turn by rank --
+FILL_BY_SCORE = False
 
 
 @dataclass(frozen=True)
@@ -69,25 +74,43 @@ class Threshold:
 
 
 # -- used when calibration.json has no entry for a scorer (e.g. a user's reranker) --
-_DEFAULTS = {"hybrid": Threshold(0.2, 0.5), "hybrid-fixed": Threshold(0.30, 0.12),
-             "dense": Threshold(0.25, 0.08),
+_DEFAULTS = {"hybrid": Threshold(0.3, 1.0, 0.3), "hybrid-scalar": Threshold(0.1, 0.3, 0.0),
+             "hybrid-fixed": Threshold(0.30, 0.12), "dense": Threshold(0.25, 0.08),
              "bm25": Threshold(1.0, 3.0), "rerank": Threshold(0.1, 0.5)}
 
 
+def _threshold(v: dict[str, object]) -> Threshold:
+    return Threshold(float(v["floor"]), float(v["margin"]),  # type: ignore[arg-type]
+                     float(v.get("fill_floor", "inf")))  # type: ignore[arg-type]
+
+
 @lru_cache(maxsize=1)
-def _calibration() -> dict[str, Threshold]:
+def _calibration() -> tuple[dict[str, Threshold], dict[str, Threshold]]:
+    """(threshold per scorer, threshold per profile for the ``hybrid`` scorer)."""
     table = dict(_DEFAULTS)
+    profiles: dict[str, Threshold] = {}
     if CALIBRATION_FILE.is_file():
         data = json.loads(CALIBRATION_FILE.read_text(encoding="utf-8"))
         for name, v in data.get("thresholds", {}).items():
-            table[name] = Threshold(float(v["floor"]), float(v["margin"]),
-                                    float(v.get("fill_floor", "inf")))
-    return table
+            table[name] = _threshold(v)
+        for name, v in data.get("profiles", {}).items():
+            profiles[name] = _threshold(v)
+    return table, profiles
 
 
-def threshold_for(scorer_name: str, override: float | None = None) -> Threshold:
-    t = _calibration().get(scorer_name, Threshold(0.0, float("inf")))
-    return Threshold(override, t.margin, t.fill_floor) if override is not None else t
+def threshold_for(scorer_name: str, override: float | None = None,
+                  profile: str | None = None) -> Threshold:
+    """The calibrated threshold of a scorer; for the question-conditioned ``hybrid`` head,
+    the shipped profiles have their own (their probabilities differ in scale).
+    ``override`` (``select.threshold``) replaces the floor, and the fill floor with it."""
+    table, profiles = _calibration()
+    t = table.get(scorer_name, Threshold(0.0, float("inf")))
+    if scorer_name == "hybrid" and profile in profiles:
+        t = profiles[profile]
+    if override is None:
+        return t
+    return Threshold(override, t.margin, max(override, t.fill_floor)
+                     if t.fill_floor != float("inf") else t.fill_floor)
 
 
 def question_queries(q: Question) -> list[str]:
@@ -179,7 +202,7 @@ def select_document(doc_sha: str, path: str, chunks: list[Chunk], profile: Profi
         assert scorer is not None
         scores = question_scores(scorer, profile, chunks) if chunks else \
             np.zeros((len(profile.questions), 0), dtype=np.float32)
-    thr = threshold or threshold_for(scorer_name, s.threshold)
+    thr = threshold or threshold_for(scorer_name, s.threshold, profile.name)
 
     # -- per question: threshold, chunk cap and question budget --
     picks: list[list[int]] = []
@@ -273,6 +296,17 @@ def select_document(doc_sha: str, path: str, chunks: list[Chunk], profile: Profi
               if picks[qi] else [] for qi in range(len(picks))]
     pos = [0] * len(picks)
     live = [qi for qi in range(len(picks)) if orders[qi]]
+    if FILL_BY_SCORE:
+        # -- one order by score across questions: head probabilities are comparable,
+        #    so a question with many relevant chunks is not held to equal turns --
+        pairs = sorted(((float(scores[qi, ci]), qi, ci) for qi in live for ci in orders[qi]
+                        if ci not in final[qi]), key=lambda t: -t[0])
+        for _, qi, ci in pairs:
+            if spent >= limit:
+                break
+            if admit(qi, ci, f"budget fill (rank {decisions[qi][ci].rank})"):
+                expand(qi, ci)
+        live = []
     while live and spent < limit:
         nxt = []
         for qi in live:

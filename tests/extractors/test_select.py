@@ -94,6 +94,28 @@ def test_precomputed_scores_and_override(settings: Settings) -> None:
     assert threshold_for("hybrid", 0.42).floor == 0.42
 
 
+def test_calibrated_thresholds_per_profile() -> None:
+    import json
+
+    from extractors.select import CALIBRATION_FILE
+
+    cal = json.loads(CALIBRATION_FILE.read_text(encoding="utf-8"))
+    # -- each shipped profile has its own threshold for the conditioned head ... --
+    assert set(cal["profiles"]) == {"contract", "nda", "rfp"}
+    for name, v in cal["profiles"].items():
+        t = threshold_for("hybrid", profile=name)
+        assert (t.floor, t.fill_floor) == (v["floor"], v["floor"])
+        assert 0 < t.floor < 1 and t.margin >= 1.0  # -- the floor alone decides --
+    # -- ... a user's profile gets the generic one, and other scorers ignore profiles --
+    generic = threshold_for("hybrid", profile="my-own")
+    assert generic.floor == cal["thresholds"]["hybrid"]["floor"]
+    assert threshold_for("hybrid-scalar", profile="contract") == \
+        threshold_for("hybrid-scalar")
+    # -- select.threshold replaces the floor, and the fill never goes below it --
+    o = threshold_for("hybrid", 0.9, profile="contract")
+    assert o.floor == 0.9 and o.fill_floor == 0.9
+
+
 def test_empty_document(settings: Settings, encoder: Encoder) -> None:
     sel = select_document("sha", "e.txt", [], PROFILE, settings, _hybrid(encoder))
     assert sel.document_tokens == 0 and sel.fraction == 0.0
