@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from typing import Any
 
 from docsieve.types import DocType, DocTypeGuess, Element, ElementKind, ParsedDocument, TableRow
 
 
-def make_doc(parts: list[tuple[str, str] | tuple[str, str, dict[str, Any]]],
+def make_doc(parts: Sequence[tuple[str, str] | tuple[str, str, dict[str, Any]]],
              doc_type: DocType | None = DocType.CONTRACT,
              media_type: str = "application/pdf") -> ParsedDocument:
     """Elements from ``(kind, text[, fields])``, joined by blank lines into ``doc.text``.
@@ -20,7 +21,7 @@ def make_doc(parts: list[tuple[str, str] | tuple[str, str, dict[str, Any]]],
     elements: list[Element] = []
     for part in parts:
         kind, body = part[0], part[1]
-        fields: dict[str, Any] = dict(part[2]) if len(part) > 2 else {}  # type: ignore[misc]
+        fields: dict[str, Any] = dict(part[2]) if len(part) > 2 else {}
         if text:
             text += "\n\n"
         start = len(text)

@@ -17,11 +17,11 @@ from .helpers import make_doc, sentences
 OPTS = ChunkSettings(max_tokens=120, min_tokens=10)
 
 
-def _contract(doc, opts: ChunkSettings = OPTS) -> list[Chunk]:  # type: ignore[no-untyped-def]
+def _contract(doc, opts: ChunkSettings = OPTS) -> list[Chunk]:
     return get_chunker("contract", opts).chunk(doc)
 
 
-def _pages_of(doc, c: Chunk) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+def _pages_of(doc, c: Chunk) -> tuple[int, int]:
     """The pages of the elements whose text the chunk's first and last characters lie in."""
     def page(off: int) -> int:
         for e in doc.elements:

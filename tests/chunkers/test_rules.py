@@ -16,7 +16,7 @@ from .helpers import make_doc, sentences
 OPTS = ChunkSettings(max_tokens=200, min_tokens=30)
 
 
-def _contract(doc):  # type: ignore[no-untyped-def]
+def _contract(doc):
     return get_chunker("contract", OPTS).chunk(doc)
 
 

@@ -62,7 +62,7 @@ def test_registry_builds_and_rejects() -> None:
         get_scorer("rerank", s)
 
 
-def test_missing_model_is_a_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_missing_model_is_a_clear_error(tmp_path) -> None:
     from extractors.dense import Encoder as Enc
 
     with pytest.raises(ConfigError, match="offline"):

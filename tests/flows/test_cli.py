@@ -22,7 +22,7 @@ def cli_env(flow_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> CliRunn
     return CliRunner()
 
 
-def _ok(result, code: int = 0):  # type: ignore[no-untyped-def]
+def _ok(result, code: int = 0):
     assert result.exit_code == code, (result.output, result.exception)
     return result
 

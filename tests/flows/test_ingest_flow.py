@@ -77,7 +77,7 @@ def test_bad_files_are_recorded_and_the_batch_goes_on(tmp_path: Path,
 
 
 def test_cli_json_summary_and_exit_code(tmp_path: Path, flow_settings: Settings,
-                                        monkeypatch) -> None:  # type: ignore[no-untyped-def]
+                                        monkeypatch) -> None:
     from flows.cli import app
 
     folder = _mixed_folder(tmp_path)

@@ -68,7 +68,7 @@ def test_kill_nine_five_times_then_finish(tmp_path: Path, prefect_api: str) -> N
         assert len(runs) == 1 and runs[0].status == "completed"  # -- resumed, never restarted --
         per_doc = s.exec(select(DocumentAnalysisRow.document_id, func.count())
                          .where(col(DocumentAnalysisRow.status).in_(["analysed", "cached"]))
-                         .group_by(DocumentAnalysisRow.document_id)).all()
+                         .group_by(col(DocumentAnalysisRow.document_id))).all()
     assert len(per_doc) == 20
     assert all(n == 1 for _, n in per_doc), per_doc
     assert successes == 20  # -- one paid call per document, over all six processes --

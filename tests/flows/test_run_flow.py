@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 from sqlmodel import select
@@ -58,7 +59,7 @@ def test_offline_run_answers_with_citations_and_publishes_artifacts(
 
     async def lookup() -> tuple[str, list[str]]:
         async with get_client() as client:
-            fr = await client.read_flow_run(flow_run_id)
+            fr = await client.read_flow_run(UUID(str(flow_run_id)))
             arts = await client.read_artifacts(artifact_filter=ArtifactFilter(
                 flow_run_id=ArtifactFilterFlowRunId(any_=[fr.id])))
             return fr.state_name or "", sorted(a.key or "" for a in arts)

@@ -34,7 +34,7 @@ ONE_LINE = (
 )
 
 
-def _by_number(doc_elements: list, number: str):  # type: ignore[no-untyped-def]
+def _by_number(doc_elements: list, number: str):
     return next(e for e in doc_elements if e.number == number)
 
 

@@ -102,7 +102,8 @@ def test_truncated_real_pdf_fails(settings: Settings, tmp_path: Path) -> None:
 def test_encrypted_pdf_fails(contract_pdf: Path, tmp_path: Path, settings: Settings) -> None:
     doc = pymupdf.open(contract_pdf)
     enc = tmp_path / "locked.pdf"
-    doc.save(enc, encryption=pymupdf.PDF_ENCRYPT_AES_256, owner_pw="owner", user_pw="user")
+    doc.save(enc, encryption=pymupdf.PDF_ENCRYPT_AES_256,  # type: ignore[attr-defined]
+             owner_pw="owner", user_pw="user")
     doc.close()
     with pytest.raises(InputError) as err:
         parsers.parse_file(enc, settings)
@@ -114,8 +115,8 @@ def test_owner_password_only_pdf_still_parses(contract_pdf: Path, tmp_path: Path
                                               settings: Settings) -> None:
     doc = pymupdf.open(contract_pdf)
     enc = tmp_path / "restricted.pdf"
-    doc.save(enc, encryption=pymupdf.PDF_ENCRYPT_AES_256, owner_pw="owner",
-             permissions=pymupdf.PDF_PERM_PRINT)
+    doc.save(enc, encryption=pymupdf.PDF_ENCRYPT_AES_256,  # type: ignore[attr-defined]
+             owner_pw="owner", permissions=pymupdf.PDF_PERM_PRINT)  # type: ignore[attr-defined]
     doc.close()
     assert "Master Services" in parsers.parse_file(enc, settings).text
 

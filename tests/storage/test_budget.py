@@ -12,7 +12,7 @@ from storage.db import open_database
 from storage.tables import DocumentRow
 
 
-def _run_and_doc(db) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+def _run_and_doc(db) -> tuple[int, int]:
     with db.session() as s:
         run = repo.start_run(s, "run")
         doc = DocumentRow(path="/x.pdf", sha256="0" * 64, status="ok")
