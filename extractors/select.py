@@ -59,8 +59,6 @@ EXPAND_TOKENS = 400
 EXPAND_DEFERRED = True
 # -- after each question's best chunk, picks go in turn by rank (True) or by score --
 PRIMARY_ROUND_ROBIN = True
-# -- fill: one order by score across questions (True) or questions in turn by rank --
-FILL_BY_SCORE = False
 
 
 @dataclass(frozen=True)
@@ -296,17 +294,6 @@ def select_document(doc_sha: str, path: str, chunks: list[Chunk], profile: Profi
               if picks[qi] else [] for qi in range(len(picks))]
     pos = [0] * len(picks)
     live = [qi for qi in range(len(picks)) if orders[qi]]
-    if FILL_BY_SCORE:
-        # -- one order by score across questions: head probabilities are comparable,
-        #    so a question with many relevant chunks is not held to equal turns --
-        pairs = sorted(((float(scores[qi, ci]), qi, ci) for qi in live for ci in orders[qi]
-                        if ci not in final[qi]), key=lambda t: -t[0])
-        for _, qi, ci in pairs:
-            if spent >= limit:
-                break
-            if admit(qi, ci, f"budget fill (rank {decisions[qi][ci].rank})"):
-                expand(qi, ci)
-        live = []
     while live and spent < limit:
         nxt = []
         for qi in live:
