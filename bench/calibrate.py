@@ -34,7 +34,6 @@ import numpy as np
 
 from bench.selection import (
     CONTRACT_MAP,
-    RESULTS,
     Doc,
     Tally,
     aggregate,
@@ -44,13 +43,14 @@ from bench.selection import (
     load_rfp,
     make_chunks,
     queries_of,
+    select_chunks,
 )
 from docsieve.profiles import Profile, load_profile
 from docsieve.settings import Settings
 from extractors.dense import DenseScorer
 from extractors.head import HEAD_FILE, Head, encoder_key, features, fit, load_head
 from extractors.lexical import BM25Scorer
-from extractors.select import CALIBRATION_FILE, Threshold, select_document
+from extractors.select import CALIBRATION_FILE, Threshold
 
 MIN_OVERLAP = 20
 # -- the question-conditioned term: rank of U and V, L2 on them, passes over the data.
@@ -243,7 +243,6 @@ def calibrate(settings: Settings, dense: DenseScorer, limit: int | None, chunker
                     "threshold with the best out-of-fold recall at its target fraction "
                     f"{TARGETS}; recall and fraction are those out-of-fold figures",
         "command": "python -m bench.calibrate"}, indent=1) + "\n", encoding="utf-8")
-    (RESULTS / "calibration.json").write_text(json.dumps(profiles), encoding="utf-8")
 
 
 def _tally(items: list[DocPairs], scores: Callable[[DocPairs], np.ndarray], thr: Threshold,
@@ -251,12 +250,8 @@ def _tally(items: list[DocPairs], scores: Callable[[DocPairs], np.ndarray], thr:
     """The shipped selector (default budgets) on precomputed question scores."""
     t = Tally()
     for it in items:
-        d = it.doc
         cats = sorted({c for cs in it.cats.values() for c in cs})
-        sel = select_document("x", d.name, d.chunks, it.profile, settings,
-                              scores=scores(it), threshold=thr)
-        ids = {c.chunk_id for c in sel.union_chunks()}
-        t.add(d, cats, [c for c in d.chunks if c.id in ids])
+        t.add(it.doc, cats, select_chunks(it.doc, it.profile, settings, scores(it), thr))
     return t
 
 

@@ -41,8 +41,8 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -122,22 +122,55 @@ class Doc:
 
 # ---------------------------------------------------------------- data
 
-def load_cuad(split: str, limit: int | None, offset: int = 0) -> list[Doc]:
-    root = SHARED / "cuad"
+Spans = list[tuple[int, int]]
+
+
+def load_labelled(root: Path, labels: str, split: str, held_out: Callable[[str], bool],
+                  row: Callable[[dict[str, Any]], tuple[str, str, Spans | None]],
+                  limit: int | None, offset: int = 0) -> list[Doc]:
+    """The documents of one labelled set in ``split``, in name order. ``row`` turns a line
+    of the ``labels`` JSONL into (file, question or category, its gold spans, or None
+    when the line marks no gold)."""
     docs: dict[str, Doc] = {}
-    for line in (root / "annotations_spans.jsonl").read_text(encoding="utf-8").splitlines():
-        r = json.loads(line)
-        f = r["file"]
-        if not in_split(f, split, is_test):
+    for line in (root / labels).read_text(encoding="utf-8").splitlines():
+        f, key, spans = row(json.loads(line))
+        if not in_split(f, split, held_out):
             continue
         if f not in docs:
             p = root / f
+            # -- universal newlines: the labels' offsets count "\r\n" as one character --
             docs[f] = Doc(f, p, p.read_text(encoding="utf-8"))
-        if r["has_clause"]:
-            spans = [tuple(s) for c in r["clauses"] for s in c.get("spans", [])]
-            docs[f].gold.setdefault(r["category"].title(), []).extend(spans)  # type: ignore[arg-type]
+        if spans is not None:
+            docs[f].gold.setdefault(key, []).extend(spans)
     out = sorted(docs.values(), key=lambda d: d.name)[offset:]
     return out[:limit] if limit else out
+
+
+def load_cuad(split: str, limit: int | None, offset: int = 0) -> list[Doc]:
+    def row(r: dict[str, Any]) -> tuple[str, str, Spans | None]:
+        spans = [(s[0], s[1]) for c in r["clauses"] for s in c.get("spans", [])]
+        return r["file"], r["category"].title(), spans if r["has_clause"] else None
+
+    return load_labelled(SHARED / "cuad", "annotations_spans.jsonl", split, is_test, row,
+                         limit, offset)
+
+
+def load_nda(limit: int | None, split: str = "test") -> list[Doc]:
+    def row(r: dict[str, Any]) -> tuple[str, str, Spans | None]:
+        gold = r["label"] in ("Entailment", "Contradiction")
+        return r["file"], r["hypothesis_id"], \
+            [(s[0], s[1]) for s in r["evidence_spans"]] if gold else None
+
+    return load_labelled(SHARED / "contractnli", "evidence_spans.jsonl", split, is_test_half,
+                         row, limit)
+
+
+def load_rfp(limit: int | None, split: str = "test") -> list[Doc]:
+    def row(r: dict[str, Any]) -> tuple[str, str, Spans | None]:
+        spans = [(p["start"], p["end"]) for p in r["passages"]]
+        return f"{r['folder']}/{r['file']}", r["question_id"], spans or None
+
+    return load_labelled(SHARED / "rfps", "labels.jsonl", split, is_test_half, row, limit)
 
 
 def cuad_categories() -> list[tuple[str, str]]:
@@ -152,42 +185,6 @@ def cuad_categories() -> list[tuple[str, str]]:
                 continue
             rows.append((cat.title(), desc))
     return rows
-
-
-def load_nda(limit: int | None, split: str = "test") -> list[Doc]:
-    root = SHARED / "contractnli"
-    docs: dict[str, Doc] = {}
-    for line in (root / "evidence_spans.jsonl").read_text(encoding="utf-8").splitlines():
-        r = json.loads(line)
-        f = r["file"]
-        if not in_split(f, split, is_test_half):
-            continue
-        if f not in docs:
-            p = root / f
-            docs[f] = Doc(f, p, p.read_text(encoding="utf-8"))
-        if r["label"] in ("Entailment", "Contradiction"):
-            docs[f].gold.setdefault(r["hypothesis_id"], []).extend(
-                tuple(s) for s in r["evidence_spans"])  # type: ignore[misc]
-    out = sorted(docs.values(), key=lambda d: d.name)
-    return out[:limit] if limit else out
-
-
-def load_rfp(limit: int | None, split: str = "test") -> list[Doc]:
-    root = SHARED / "rfps"
-    docs: dict[str, Doc] = {}
-    for line in (root / "labels.jsonl").read_text(encoding="utf-8").splitlines():
-        r = json.loads(line)
-        f = f"{r['folder']}/{r['file']}"
-        if not in_split(f, split, is_test_half):
-            continue
-        if f not in docs:
-            p = root / f
-            with open(p, encoding="utf-8") as fh:  # -- the labels' own reading --
-                docs[f] = Doc(f, p, fh.read())
-        for ps in r["passages"]:
-            docs[f].gold.setdefault(r["question_id"], []).append((ps["start"], ps["end"]))
-    out = sorted(docs.values(), key=lambda d: d.name)
-    return out[:limit] if limit else out
 
 
 # ---------------------------------------------------------------- chunking
@@ -305,6 +302,7 @@ class Scores:
     tokens: np.ndarray
     qv: np.ndarray  # (queries, dim): query embeddings
     cv: np.ndarray  # (chunks, dim): chunk embeddings
+    head: Head | None  # -- the shipped head for this encoder, as the product loads it --
 
 
 def queries_of(profile: Profile) -> tuple[list[str], list[tuple[int, int]]]:
@@ -333,12 +331,13 @@ def score_docs(docs: list[Doc], profile: Profile, dense: DenseScorer, attr: str
     bm = BM25Scorer()
     if attr == "windows":  # -- the naive baseline: each window embedded whole --
         dense = DenseScorer(dense.encoder, dense.cache, long_chunk_tokens=0)
+    head = load_head(dense.encoder.name)
     out = []
     for d in docs:
         ch = getattr(d, attr)
         cos, qv, cv = dense.score_with_embeddings(flat, ch)
         out.append(Scores(cos, bm.score(flat, ch),
-                          np.array([c.tokens for c in ch], dtype=np.float32), qv, cv))
+                          np.array([c.tokens for c in ch], dtype=np.float32), qv, cv, head))
     return out
 
 
@@ -349,14 +348,18 @@ def question_matrix(sc: Scores, groups: list[tuple[int, int]], kind: str) -> np.
         return aggregate(sc.bm25, groups)
     if kind == "hybrid-fixed":
         return aggregate(fuse(sc.dense, sc.bm25), groups)
-    return aggregate(hybrid_matrix(sc.dense, sc.bm25, sc.tokens, shipped_head(), sc.qv,
-                                   sc.cv), groups)
+    return aggregate(hybrid_matrix(sc.dense, sc.bm25, sc.tokens, sc.head, sc.qv, sc.cv),
+                     groups)
 
 
-@lru_cache(maxsize=1)
-def shipped_head() -> Head | None:
-    """The head the product uses with the configured encoder."""
-    return load_head(load_settings(data_dir=REPO / "data").select.embedding_model)
+def select_chunks(d: Doc, profile: Profile, settings: Settings, scores: np.ndarray,
+                  threshold: Threshold | None, budget_tokens: int | None = None
+                  ) -> list[Chunk]:
+    """The shipped selector on precomputed question scores: the union of its chunks."""
+    sel = select_document("x", d.name, d.chunks, profile, settings, scores=scores,
+                          threshold=threshold, budget_tokens=budget_tokens)
+    ids = {c.chunk_id for c in sel.union_chunks()}
+    return [c for c in d.chunks if c.id in ids]
 
 
 # ---------------------------------------------------------------- metrics
@@ -440,14 +443,6 @@ def run_task(task: Task, dense: DenseScorer, settings: Settings, out: list[str])
             t.add(d, cat_list, chunks)
         return t
 
-    def selected(d: Doc, sc: Scores, thr: Threshold | None,
-                 budget_tokens: int | None = None) -> list[Chunk]:
-        m = question_matrix(sc, groups, "hybrid")
-        sel = select_document("x", d.name, d.chunks, task.profile, settings,
-                              budget_tokens=budget_tokens, scores=m, threshold=thr)
-        ids = {c.chunk_id for c in sel.union_chunks()}
-        return [c for c in d.chunks if c.id in ids]
-
     def selector(budget_frac: float | None, loose: bool = False):  # type: ignore[no-untyped-def]
         s = settings if not loose or CURVE != "loose" else settings.model_copy(update={
             "select": settings.select.model_copy(update={
@@ -455,7 +450,7 @@ def run_task(task: Task, dense: DenseScorer, settings: Settings, out: list[str])
 
         def pick(d: Doc, sc: Scores, sw: Scores) -> list[Chunk]:
             m = question_matrix(sc, groups, "hybrid")
-            thr = None if shipped_head() else threshold_for("hybrid-fixed")
+            thr = None if sc.head else threshold_for("hybrid-fixed")
             if loose and CURVE == "loose":
                 # -- curve: no floor, no relative cut: the budget alone decides, so the
                 #    curve is never capped by the threshold --
@@ -466,11 +461,8 @@ def run_task(task: Task, dense: DenseScorer, settings: Settings, out: list[str])
                 t0 = threshold_for("hybrid", profile=task.profile.name)
                 thr = Threshold(t0.floor, t0.margin, FILL if FILL is not None else
                                 t0.fill_floor)
-            sel = select_document("x", d.name, d.chunks, task.profile, s,
-                                  budget_tokens=int(budget_frac * d.tokens)
-                                  if budget_frac else None, scores=m, threshold=thr)
-            ids = {c.chunk_id for c in sel.union_chunks()}
-            return [c for c in d.chunks if c.id in ids]
+            return select_chunks(d, task.profile, s, m, thr,
+                                 int(budget_frac * d.tokens) if budget_frac else None)
         return pick
 
     main = tally_for(selector(None))
@@ -502,7 +494,9 @@ def run_task(task: Task, dense: DenseScorer, settings: Settings, out: list[str])
     #    (floor = fill floor = tau) moved: how much it takes when it decides itself --
     tcurve = []
     for tau in TAUS:
-        t = tally_for(lambda d, sc, sw, tau=tau: selected(d, sc, Threshold(tau, 1.0, tau)))
+        t = tally_for(lambda d, sc, sw, tau=tau: select_chunks(
+            d, task.profile, settings, question_matrix(sc, groups, "hybrid"),
+            Threshold(tau, 1.0, tau)))
         tcurve.append((tau, t))
 
     out.append(f"\n## {task.title}\n")

@@ -7,7 +7,7 @@ normalised BM25, its rank, log BM25, and the chunk's length.
 
 The question-conditioned term adds ``(q U) . (c V)`` to the logit, where ``q``
 and ``c`` are the encoder's query and chunk embeddings and ``U``, ``V`` are
-low-rank projections (384 x 32 for MiniLM). Cosine treats every direction of
+low-rank projections (384 x 64 for MiniLM). Cosine treats every direction of
 the embedding space alike; the projections learn which directions separate the
 clause a question asks for from its look-alikes (a cap on liability from an
 indemnity, a renewal term from a payment term). It only applies to the encoder
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -162,10 +162,8 @@ def load_head(encoder: str | None = None, path: str = str(HEAD_FILE)) -> Head | 
     cond = d.get("conditioned")
     if cond and encoder is not None and encoder_key(encoder) == cond["encoder"]:
         head = _scalar(d)
-        if head is None:
-            return None
-        return Head(head.weights, head.bias, head.mean, head.std,
-                    _unpack(cond["u"], cond["shape"]), _unpack(cond["v"], cond["shape"]),
-                    cond["encoder"])
+        return None if head is None else replace(
+            head, u=_unpack(cond["u"], cond["shape"]), v=_unpack(cond["v"], cond["shape"]),
+            encoder=cond["encoder"])
     # -- another encoder (or none named): the scalar head trained without the term --
     return _scalar(d.get("fallback", d))

@@ -107,8 +107,8 @@ def threshold_for(scorer_name: str, override: float | None = None,
         t = profiles[profile]
     if override is None:
         return t
-    return Threshold(override, t.margin, max(override, t.fill_floor)
-                     if t.fill_floor != float("inf") else t.fill_floor)
+    # -- no fill (inf) stays no fill: max(override, inf) is inf --
+    return Threshold(override, t.margin, max(override, t.fill_floor))
 
 
 def question_queries(q: Question) -> list[str]:
