@@ -55,14 +55,17 @@ class AnthropicProvider(Provider):
             try:
                 import anthropic
             except ImportError as exc:  # pragma: no cover - a declared dependency
-                raise ProviderError("the anthropic SDK is not installed: pip install anthropic",
-                                    provider=self.name) from exc
+                raise ProviderError(
+                    "the anthropic SDK is not installed: pip install anthropic", provider=self.name
+                ) from exc
             key = require_key(self.settings, "anthropic_api_key", self.name)
             # -- max_retries=0: our chain retries, so every attempt is seen and logged --
-            self._client = anthropic.Anthropic(api_key=key,
-                                               base_url=self.settings.anthropic_base_url,
-                                               max_retries=0,
-                                               timeout=self.settings.analyze.timeout_s)
+            self._client = anthropic.Anthropic(
+                api_key=key,
+                base_url=self.settings.anthropic_base_url,
+                max_retries=0,
+                timeout=self.settings.analyze.timeout_s,
+            )
         return self._client
 
     def close(self) -> None:
@@ -73,8 +76,9 @@ class AnthropicProvider(Provider):
     # -- request building --
     def prefix_tokens(self, request: AnalysisRequest) -> int:
         """tiktoken estimate of the cacheable prefix (tool schema + instructions)."""
-        return count_tokens(request.instructions + json.dumps(request.answer_schema),
-                            self.settings.encoding)
+        return count_tokens(
+            request.instructions + json.dumps(request.answer_schema), self.settings.encoding
+        )
 
     def caching_pays(self, request: AnalysisRequest) -> bool:
         if not self.settings.analyze.prompt_caching:
@@ -90,10 +94,18 @@ class AnthropicProvider(Provider):
             "model": request.model,
             "max_tokens": request.max_tokens,
             "system": [system],
-            "tools": [{"name": TOOL_NAME, "description": TOOL_DESCRIPTION,
-                       "input_schema": request.answer_schema}],
-            "tool_choice": ({"type": "auto"} if request.model.startswith(NO_FORCED_TOOL_CHOICE)
-                            else {"type": "tool", "name": TOOL_NAME}),
+            "tools": [
+                {
+                    "name": TOOL_NAME,
+                    "description": TOOL_DESCRIPTION,
+                    "input_schema": request.answer_schema,
+                }
+            ],
+            "tool_choice": (
+                {"type": "auto"}
+                if request.model.startswith(NO_FORCED_TOOL_CHOICE)
+                else {"type": "tool", "name": TOOL_NAME}
+            ),
             "messages": [{"role": "user", "content": render_user_message(request)}],
         }
 
@@ -102,8 +114,12 @@ class AnthropicProvider(Provider):
         params = self.build_params(request)
         try:
             res = self.client.messages.count_tokens(
-                model=params["model"], system=params["system"], tools=params["tools"],
-                tool_choice=params["tool_choice"], messages=params["messages"])
+                model=params["model"],
+                system=params["system"],
+                tools=params["tools"],
+                tool_choice=params["tool_choice"],
+                messages=params["messages"],
+            )
             return int(res.input_tokens), "count_tokens"
         except Exception:  # -- any failure of the count: fall back to the estimate --
             return super().estimate_input_tokens(request)
@@ -123,37 +139,76 @@ class AnthropicProvider(Provider):
         resp.latency_s = latency
         return resp
 
-    def parse_raw(self, request: AnalysisRequest, raw_request: dict[str, Any],
-                  raw_response: dict[str, Any], *, batch: bool = False) -> ProviderResponse:
+    def parse_raw(
+        self,
+        request: AnalysisRequest,
+        raw_request: dict[str, Any],
+        raw_response: dict[str, Any],
+        *,
+        batch: bool = False,
+    ) -> ProviderResponse:
         usage = usage_from(raw_response.get("usage") or {})
         stop = raw_response.get("stop_reason")
-        ctx: dict[str, Any] = {"usage": usage.model_dump(), "stop_reason": stop,
-                               "raw_response": raw_response}
+        ctx: dict[str, Any] = {
+            "usage": usage.model_dump(),
+            "stop_reason": stop,
+            "raw_response": raw_response,
+        }
         if stop == "refusal":
-            raise InvalidOutputError("the model refused to answer", provider=self.name,
-                                     model=request.model, kind="refusal", **ctx)
+            raise InvalidOutputError(
+                "the model refused to answer",
+                provider=self.name,
+                model=request.model,
+                kind="refusal",
+                **ctx,
+            )
         if stop == "max_tokens":
-            raise InvalidOutputError(f"output truncated at max_tokens={request.max_tokens}",
-                                     provider=self.name, model=request.model, kind="truncated",
-                                     **ctx)
-        tool = next((b for b in raw_response.get("content") or []
-                     if b.get("type") == "tool_use" and b.get("name") == TOOL_NAME), None)
+            raise InvalidOutputError(
+                f"output truncated at max_tokens={request.max_tokens}",
+                provider=self.name,
+                model=request.model,
+                kind="truncated",
+                **ctx,
+            )
+        tool = next(
+            (
+                b
+                for b in raw_response.get("content") or []
+                if b.get("type") == "tool_use" and b.get("name") == TOOL_NAME
+            ),
+            None,
+        )
         if tool is None:
-            raise InvalidOutputError("the model did not call record_answers", provider=self.name,
-                                     model=request.model, kind="no_tool_call", **ctx)
+            raise InvalidOutputError(
+                "the model did not call record_answers",
+                provider=self.name,
+                model=request.model,
+                kind="no_tool_call",
+                **ctx,
+            )
         try:
             answers = validate_answers(tool.get("input"), request, provider=self.name)
         except InvalidOutputError as exc:
             exc.context.update(ctx)
             raise
-        return ProviderResponse(provider=self.name, model=request.model, answers=answers,
-                                usage=usage, stop_reason=stop, batch=batch,
-                                raw_request=raw_request, raw_response=raw_response)
+        return ProviderResponse(
+            provider=self.name,
+            model=request.model,
+            answers=answers,
+            usage=usage,
+            stop_reason=stop,
+            batch=batch,
+            raw_request=raw_request,
+            raw_response=raw_response,
+        )
 
     # -- Message Batches --
-    def run_batch(self, items: list[tuple[str, AnalysisRequest]], *,
-                  sleep: Callable[[float], None] = time.sleep,
-                  ) -> dict[str, ProviderResponse | ProviderError]:
+    def run_batch(
+        self,
+        items: list[tuple[str, AnalysisRequest]],
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> dict[str, ProviderResponse | ProviderError]:
         """Send the requests as one batch, wait for it, and collect every item.
 
         Items that errored, expired or were canceled, and items whose answer is
@@ -163,16 +218,21 @@ class AnthropicProvider(Provider):
         by_id = dict(items)
         with sdk_errors("anthropic", provider=self.name, model=self.model):
             batch = self.client.messages.batches.create(
-                requests=[{"custom_id": cid, "params": p} for cid, p in params.items()])
+                requests=[{"custom_id": cid, "params": p} for cid, p in params.items()]
+            )
             waited = 0.0
             poll = self.settings.analyze.batch_poll_s
             while batch.processing_status != "ended":
                 if waited >= self.settings.analyze.batch_max_wait_s:
                     self.client.messages.batches.cancel(batch.id)
-                    raise ProviderError(f"batch {batch.id} not finished after {waited:.0f}s; "
-                                        "canceled", provider=self.name, model=self.model,
-                                        retryable=False, kind="batch_timeout",
-                                        batch_id=batch.id)
+                    raise ProviderError(
+                        f"batch {batch.id} not finished after {waited:.0f}s; canceled",
+                        provider=self.name,
+                        model=self.model,
+                        retryable=False,
+                        kind="batch_timeout",
+                        batch_id=batch.id,
+                    )
                 sleep(poll)
                 waited += poll
                 batch = self.client.messages.batches.retrieve(batch.id)
@@ -194,22 +254,38 @@ class AnthropicProvider(Provider):
                 if rtype == "errored":
                     err = getattr(item.result, "error", None)
                     detail = json.dumps(err.model_dump(mode="json")) if err is not None else ""
-                retryable = rtype in ("expired", "canceled") or "overloaded" in detail \
+                retryable = (
+                    rtype in ("expired", "canceled")
+                    or "overloaded" in detail
                     or "api_error" in detail
-                out[cid] = ProviderError(f"batch item {rtype} {detail}".strip(),
-                                         provider=self.name, model=self.model,
-                                         retryable=retryable, kind=f"batch_{rtype}",
-                                         batch_id=batch.id)
+                )
+                out[cid] = ProviderError(
+                    f"batch item {rtype} {detail}".strip(),
+                    provider=self.name,
+                    model=self.model,
+                    retryable=retryable,
+                    kind=f"batch_{rtype}",
+                    batch_id=batch.id,
+                )
         for cid in by_id:
-            out.setdefault(cid, ProviderError("batch returned no result for the item",
-                                              provider=self.name, model=self.model,
-                                              retryable=True, kind="batch_missing",
-                                              batch_id=batch.id))
+            out.setdefault(
+                cid,
+                ProviderError(
+                    "batch returned no result for the item",
+                    provider=self.name,
+                    model=self.model,
+                    retryable=True,
+                    kind="batch_missing",
+                    batch_id=batch.id,
+                ),
+            )
         return out
 
 
 def usage_from(u: dict[str, Any]) -> Usage:
-    return Usage(input_tokens=int(u.get("input_tokens") or 0),
-                 output_tokens=int(u.get("output_tokens") or 0),
-                 cache_write_tokens=int(u.get("cache_creation_input_tokens") or 0),
-                 cache_read_tokens=int(u.get("cache_read_input_tokens") or 0))
+    return Usage(
+        input_tokens=int(u.get("input_tokens") or 0),
+        output_tokens=int(u.get("output_tokens") or 0),
+        cache_write_tokens=int(u.get("cache_creation_input_tokens") or 0),
+        cache_read_tokens=int(u.get("cache_read_input_tokens") or 0),
+    )

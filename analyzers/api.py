@@ -30,14 +30,22 @@ from docsieve.settings import Settings
 class Analyzer:
     """Analyses documents down one fallback chain; reuse it for a whole run."""
 
-    def __init__(self, settings: Settings, store: CallLog | None = None, *,
-                 specs: list[str] | None = None, sleep: Callable[[float], None] = time.sleep,
-                 seed: int | None = None, use_cache: bool = True) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: CallLog | None = None,
+        *,
+        specs: list[str] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        seed: int | None = None,
+        use_cache: bool = True,
+    ) -> None:
         self.settings = settings
         self.store = store
         self.sleep = sleep
-        self.chain = FallbackChain(settings, store, specs=specs, sleep=sleep, seed=seed,
-                                   use_cache=use_cache)
+        self.chain = FallbackChain(
+            settings, store, specs=specs, sleep=sleep, seed=seed, use_cache=use_cache
+        )
 
     def close(self) -> None:
         self.chain.close()
@@ -53,33 +61,53 @@ class Analyzer:
             model = self.chain.provider(self.chain.specs[0]).model
         except DocsieveError:
             model = ""
-        return build_request(selection, profile, model=model,
-                             max_tokens=self.settings.analyze.max_output_tokens)
+        return build_request(
+            selection, profile, model=model, max_tokens=self.settings.analyze.max_output_tokens
+        )
 
-    def analyze(self, selection: DocumentSelection, profile: Profile, *,
-                run_id: int | None = None, document_id: int | None = None) -> DocumentAnalysis:
+    def analyze(
+        self,
+        selection: DocumentSelection,
+        profile: Profile,
+        *,
+        run_id: int | None = None,
+        document_id: int | None = None,
+    ) -> DocumentAnalysis:
         request = self.request_for(selection, profile)
         outcome = self.chain.run(request, run_id=run_id, document_id=document_id)
         return self._finish(outcome, request, selection, profile, run_id, document_id)
 
-    def analyze_many(self, selections: Sequence[DocumentSelection], profile: Profile, *,
-                     run_id: int | None = None,
-                     document_ids: Sequence[int | None] | None = None) -> list[DocumentAnalysis]:
+    def analyze_many(
+        self,
+        selections: Sequence[DocumentSelection],
+        profile: Profile,
+        *,
+        run_id: int | None = None,
+        document_ids: Sequence[int | None] | None = None,
+    ) -> list[DocumentAnalysis]:
         """Analyse a run's documents; one Message Batch when batch mode is on."""
-        ids: list[int | None] = (list(document_ids) if document_ids is not None
-                                 else [None] * len(selections))
+        ids: list[int | None] = (
+            list(document_ids) if document_ids is not None else [None] * len(selections)
+        )
         try:
             primary = self.chain.provider(self.chain.specs[0])
         except DocsieveError:
             primary = None
         if not (self.settings.analyze.batch and isinstance(primary, AnthropicProvider)):
-            return [self.analyze(s, profile, run_id=run_id, document_id=d)
-                    for s, d in zip(selections, ids, strict=True)]
+            return [
+                self.analyze(s, profile, run_id=run_id, document_id=d)
+                for s, d in zip(selections, ids, strict=True)
+            ]
         return self._batch(primary, list(selections), profile, run_id, ids)
 
-    def _batch(self, prov: AnthropicProvider, selections: list[DocumentSelection],
-               profile: Profile, run_id: int | None,
-               ids: list[int | None]) -> list[DocumentAnalysis]:
+    def _batch(
+        self,
+        prov: AnthropicProvider,
+        selections: list[DocumentSelection],
+        profile: Profile,
+        run_id: int | None,
+        ids: list[int | None],
+    ) -> list[DocumentAnalysis]:
         requests = [self.request_for(s, profile) for s in selections]
         outcomes: dict[int, ChainOutcome] = {}
         pending: list[tuple[str, AnalysisRequest]] = []
@@ -89,9 +117,13 @@ class Analyzer:
             cached = self.chain._cached(prov, rhash)
             if cached is not None:
                 outcomes[i] = ChainOutcome(
-                    status="cached", response=cached, request_hash=rhash, cost_usd=0.0,
+                    status="cached",
+                    response=cached,
+                    request_hash=rhash,
+                    cost_usd=0.0,
                     reason="identical request answered before; served from the response cache",
-                    steps=[Step(provider=prov.name, model=prov.model, outcome="cache_hit")])
+                    steps=[Step(provider=prov.name, model=prov.model, outcome="cache_hit")],
+                )
                 continue
             cid = f"doc{i}-{rhash[:16]}"
             pending.append((cid, req))
@@ -110,9 +142,15 @@ class Analyzer:
             i = index[cid]
             rhash = req.request_hash(prov.name)
             out = ChainOutcome(status="degraded")
-            log: dict[str, Any] = {"run_id": run_id, "document_id": ids[i],
-                                   "provider": prov.name, "model": req.model, "attempt": 1,
-                                   "request_hash": rhash, "fallback_reason": None}
+            log: dict[str, Any] = {
+                "run_id": run_id,
+                "document_id": ids[i],
+                "provider": prov.name,
+                "model": req.model,
+                "attempt": 1,
+                "request_hash": rhash,
+                "fallback_reason": None,
+            }
             res = results.get(cid)
             if isinstance(res, ProviderResponse):
                 self.chain.accept(out, log, req, prov, res, rhash)
@@ -123,9 +161,18 @@ class Analyzer:
                 usage_ctx = res.context.get("usage") or {}
                 from docsieve.analysis import Usage
 
-                self.chain._record(out, log, req, prov, status="error", kind=res.kind,
-                                   message=str(res), usage=Usage.model_validate(usage_ctx),
-                                   response=res.context.get("raw_response"), batch=True)
+                self.chain._record(
+                    out,
+                    log,
+                    req,
+                    prov,
+                    status="error",
+                    kind=res.kind,
+                    message=str(res),
+                    usage=Usage.model_validate(usage_ctx),
+                    response=res.context.get("raw_response"),
+                    batch=True,
+                )
                 why = f"batch item {res.kind}: {res}"
             else:
                 why = batch_error or "batch returned nothing"
@@ -138,31 +185,53 @@ class Analyzer:
             if sync.reason is None:
                 sync.reason = f"served synchronously after {why}"
             outcomes[i] = sync
-        return [self._finish(outcomes[i], requests[i], selections[i], profile, run_id, ids[i])
-                for i in range(len(selections))]
+        return [
+            self._finish(outcomes[i], requests[i], selections[i], profile, run_id, ids[i])
+            for i in range(len(selections))
+        ]
 
-    def _finish(self, outcome: ChainOutcome, request: AnalysisRequest,
-                selection: DocumentSelection, profile: Profile, run_id: int | None,
-                document_id: int | None) -> DocumentAnalysis:
+    def _finish(
+        self,
+        outcome: ChainOutcome,
+        request: AnalysisRequest,
+        selection: DocumentSelection,
+        profile: Profile,
+        run_id: int | None,
+        document_id: int | None,
+    ) -> DocumentAnalysis:
         resp = outcome.response
         analysis = DocumentAnalysis(
-            run_id=run_id, document_id=document_id, document_sha=selection.document_sha,
-            profile=profile.name, status=outcome.status,
-            reason=outcome.reason, provider=resp.provider if resp else None,
+            run_id=run_id,
+            document_id=document_id,
+            document_sha=selection.document_sha,
+            profile=profile.name,
+            status=outcome.status,
+            reason=outcome.reason,
+            provider=resp.provider if resp else None,
             model=resp.model if resp else None,
             extractive=bool(resp and any(a.extractive for a in resp.answers)),
-            answers=list(resp.answers) if resp else [], usage=outcome.usage,
-            cost_usd=outcome.cost_usd, request_hash=outcome.request_hash, request=request,
-            steps=outcome.steps)
+            answers=list(resp.answers) if resp else [],
+            usage=outcome.usage,
+            cost_usd=outcome.cost_usd,
+            request_hash=outcome.request_hash,
+            request=request,
+            steps=outcome.steps,
+        )
         if self.store is not None:
             self.store.save_analysis(analysis)
         return analysis
 
 
-def analyze_document(selection: DocumentSelection, profile: Profile, settings: Settings, *,
-                     store: CallLog | None = None, run_id: int | None = None,
-                     document_id: int | None = None,
-                     analyzer: Analyzer | None = None) -> DocumentAnalysis:
+def analyze_document(
+    selection: DocumentSelection,
+    profile: Profile,
+    settings: Settings,
+    *,
+    store: CallLog | None = None,
+    run_id: int | None = None,
+    document_id: int | None = None,
+    analyzer: Analyzer | None = None,
+) -> DocumentAnalysis:
     """Stage 2 for one document. Pass ``analyzer`` to share limits across documents."""
     if analyzer is not None:
         return analyzer.analyze(selection, profile, run_id=run_id, document_id=document_id)
@@ -170,11 +239,15 @@ def analyze_document(selection: DocumentSelection, profile: Profile, settings: S
         return an.analyze(selection, profile, run_id=run_id, document_id=document_id)
 
 
-def analyze_documents(selections: Sequence[DocumentSelection], profile: Profile,
-                      settings: Settings, *, store: CallLog | None = None,
-                      run_id: int | None = None,
-                      document_ids: Sequence[int | None] | None = None,
-                      ) -> list[DocumentAnalysis]:
+def analyze_documents(
+    selections: Sequence[DocumentSelection],
+    profile: Profile,
+    settings: Settings,
+    *,
+    store: CallLog | None = None,
+    run_id: int | None = None,
+    document_ids: Sequence[int | None] | None = None,
+) -> list[DocumentAnalysis]:
     """Stage 2 for a run's documents (one Message Batch in batch mode)."""
     with Analyzer(settings, store) as an:
         return an.analyze_many(selections, profile, run_id=run_id, document_ids=document_ids)
@@ -216,14 +289,17 @@ class ReplayReport(BaseModel):
 
     def lines(self) -> list[str]:
         """A plain-text report for the CLI: one line per document, then each difference."""
-        out = [f"replay of run {self.run_id} ({self.mode}): {len(self.documents)} documents, "
-               f"{self.changed} changed"]
+        out = [
+            f"replay of run {self.run_id} ({self.mode}): {len(self.documents)} documents, "
+            f"{self.changed} changed"
+        ]
         for d in self.documents:
             mark = "same" if d.identical else ("ERROR" if d.error else "DIFF")
-            out.append(f"  [{mark}] document {d.document_id} {d.status_before} "
-                       f"{d.provider_before}:{d.model_before} -> "
-                       f"{d.provider_after}:{d.model_after}"
-                       + (f" ({d.error})" if d.error else ""))
+            out.append(
+                f"  [{mark}] document {d.document_id} {d.status_before} "
+                f"{d.provider_before}:{d.model_before} -> "
+                f"{d.provider_after}:{d.model_after}" + (f" ({d.error})" if d.error else "")
+            )
             for diff in d.diffs:
                 out.append(f"      {diff.question_id}: {diff.before} -> {diff.after}")
         return out
@@ -233,22 +309,39 @@ def _answer_view(a: Answer) -> dict[str, Any]:
     return a.model_dump(mode="json")
 
 
-def diff_answers(before: list[Answer], after: list[Answer], *,
-                 compare: Callable[[Answer], dict[str, Any]] = _answer_view) -> list[AnswerDiff]:
+def diff_answers(
+    before: list[Answer],
+    after: list[Answer],
+    *,
+    compare: Callable[[Answer], dict[str, Any]] = _answer_view,
+) -> list[AnswerDiff]:
     b = {a.question_id: compare(a) for a in before}
     n = {a.question_id: compare(a) for a in after}
-    return [AnswerDiff(question_id=q, before=b.get(q), after=n.get(q))
-            for q in sorted(set(b) | set(n)) if b.get(q) != n.get(q)]
+    return [
+        AnswerDiff(question_id=q, before=b.get(q), after=n.get(q))
+        for q in sorted(set(b) | set(n))
+        if b.get(q) != n.get(q)
+    ]
 
 
 def _migration_view(a: Answer) -> dict[str, Any]:
     # -- across models, wording and quotes differ; compare what the answer says --
-    return {"found": a.found, "fields": a.fields,
-            "chunks": sorted({c.chunk_id for c in a.citations})}
+    return {
+        "found": a.found,
+        "fields": a.fields,
+        "chunks": sorted({c.chunk_id for c in a.citations}),
+    }
 
 
-def replay(run_id: int, store: CallLog, settings: Settings, *, provider: str | None = None,
-           model: str | None = None, new_run_id: int | None = None) -> ReplayReport:
+def replay(
+    run_id: int,
+    store: CallLog,
+    settings: Settings,
+    *,
+    provider: str | None = None,
+    model: str | None = None,
+    new_run_id: int | None = None,
+) -> ReplayReport:
     """Replay a run's analysis.
 
     Without ``provider``: re-execute from the log with no network: each
@@ -267,9 +360,14 @@ def replay(run_id: int, store: CallLog, settings: Settings, *, provider: str | N
     report = ReplayReport(run_id=run_id, mode=f"resend:{spec}")
     with Analyzer(settings, store, specs=[spec]) as an:
         for a in store.analyses(run_id):
-            doc = DocumentReplay(document_id=a.document_id, document_sha=a.document_sha,
-                                 status_before=a.status, provider_before=a.provider,
-                                 model_before=a.model, identical=False)
+            doc = DocumentReplay(
+                document_id=a.document_id,
+                document_sha=a.document_sha,
+                status_before=a.status,
+                provider_before=a.provider,
+                model_before=a.model,
+                identical=False,
+            )
             if a.request is None:
                 doc.error = "no stored request"
                 report.documents.append(doc)
@@ -288,11 +386,15 @@ def replay(run_id: int, store: CallLog, settings: Settings, *, provider: str | N
     return report
 
 
-def _replay_from_log(a: DocumentAnalysis, store: CallLog,
-                     settings: Settings) -> DocumentReplay:
-    doc = DocumentReplay(document_id=a.document_id, document_sha=a.document_sha,
-                         status_before=a.status, provider_before=a.provider,
-                         model_before=a.model, identical=False)
+def _replay_from_log(a: DocumentAnalysis, store: CallLog, settings: Settings) -> DocumentReplay:
+    doc = DocumentReplay(
+        document_id=a.document_id,
+        document_sha=a.document_sha,
+        status_before=a.status,
+        provider_before=a.provider,
+        model_before=a.model,
+        identical=False,
+    )
     if a.provider is None or a.model is None or a.request is None:
         # -- degraded: nothing was answered, and replay answers nothing --
         doc.identical = not a.answers

@@ -39,8 +39,9 @@ class CallLog(Protocol):
     def logged_call(self, request_hash: str) -> LoggedCall | None: ...
     def cache_get(self, request_hash: str) -> ProviderResponse | None: ...
     def cache_get_content(self, content_hash: str) -> ProviderResponse | None: ...
-    def cache_put(self, request_hash: str, content_hash: str, response: ProviderResponse,
-                  call_id: int | None) -> None: ...
+    def cache_put(
+        self, request_hash: str, content_hash: str, response: ProviderResponse, call_id: int | None
+    ) -> None: ...
     def save_analysis(self, analysis: DocumentAnalysis) -> int: ...
     def analyses(self, run_id: int) -> list[DocumentAnalysis]: ...
 
@@ -66,11 +67,16 @@ class Provider(ABC):
     def execute(self, request: AnalysisRequest) -> ProviderResponse:
         """Send one request; raise ProviderError / InvalidOutputError on failure."""
 
-    def parse_raw(self, request: AnalysisRequest, raw_request: dict[str, Any],
-                  raw_response: dict[str, Any]) -> ProviderResponse:
+    def parse_raw(
+        self, request: AnalysisRequest, raw_request: dict[str, Any], raw_response: dict[str, Any]
+    ) -> ProviderResponse:
         """Rebuild a response from a logged raw response (replay, no network)."""
-        raise ProviderError(f"provider {self.name!r} cannot replay raw responses",
-                            provider=self.name, model=self.model, kind="unsupported")
+        raise ProviderError(
+            f"provider {self.name!r} cannot replay raw responses",
+            provider=self.name,
+            model=self.model,
+            kind="unsupported",
+        )
 
     def wire_request(self, request: AnalysisRequest) -> dict[str, Any]:
         """What would be sent on the wire (for the log of failed calls)."""
@@ -83,8 +89,9 @@ class Provider(ABC):
         from analyzers.prompt import render_user_message
         from docsieve.tokens import count_tokens
 
-        text = (request.instructions + json.dumps(request.answer_schema)
-                + render_user_message(request))
+        text = (
+            request.instructions + json.dumps(request.answer_schema) + render_user_message(request)
+        )
         return count_tokens(text, self.settings.encoding), "tiktoken-estimate"
 
     def close(self) -> None:  # noqa: B027 -- optional hook, most providers hold nothing
@@ -146,8 +153,9 @@ def get_provider(spec: str, settings: Settings) -> Provider:
 
 
 # -- errors of the Stainless-generated SDKs (anthropic, openai) share one shape --
-_SPEND_RE = re.compile(r"credit|billing|balance|spend|quota|payment|insufficient_quota",
-                       re.IGNORECASE)
+_SPEND_RE = re.compile(
+    r"credit|billing|balance|spend|quota|payment|insufficient_quota", re.IGNORECASE
+)
 
 
 def retry_after_seconds(headers: Any) -> float | None:
@@ -198,37 +206,82 @@ def map_sdk_error(exc: Exception, *, provider: str, model: str) -> ProviderError
     """
     cls = type(exc).__name__
     if cls == "APITimeoutError":
-        return ProviderError(f"{provider} request timed out", provider=provider, model=model,
-                             retryable=True, kind="timeout")
+        return ProviderError(
+            f"{provider} request timed out",
+            provider=provider,
+            model=model,
+            retryable=True,
+            kind="timeout",
+        )
     status = getattr(exc, "status_code", None)
     if status is None:
-        return ProviderError(f"{provider} connection failed: {cls}", provider=provider,
-                             model=model, retryable=True, kind="connection")
+        return ProviderError(
+            f"{provider} connection failed: {cls}",
+            provider=provider,
+            model=model,
+            retryable=True,
+            kind="connection",
+        )
     response = getattr(exc, "response", None)
     headers = getattr(response, "headers", None)
     message = _body_message(getattr(exc, "body", None)) or str(exc)
     ctx: dict[str, Any] = {"status": status}
     if status in (400, 402, 403, 429) and _SPEND_RE.search(message):
-        return ProviderError(f"{provider} spend limit: {message}", provider=provider, model=model,
-                             retryable=False, kind="spend_limit", **ctx)
+        return ProviderError(
+            f"{provider} spend limit: {message}",
+            provider=provider,
+            model=model,
+            retryable=False,
+            kind="spend_limit",
+            **ctx,
+        )
     if status == 429:
-        return ProviderError(f"{provider} rate limited: {message}", provider=provider,
-                             model=model, retryable=True, kind="rate_limit",
-                             retry_after=retry_after_seconds(headers), **ctx)
+        return ProviderError(
+            f"{provider} rate limited: {message}",
+            provider=provider,
+            model=model,
+            retryable=True,
+            kind="rate_limit",
+            retry_after=retry_after_seconds(headers),
+            **ctx,
+        )
     if status == 529:
-        return ProviderError(f"{provider} overloaded: {message}", provider=provider, model=model,
-                             retryable=True, kind="overloaded",
-                             retry_after=retry_after_seconds(headers), **ctx)
+        return ProviderError(
+            f"{provider} overloaded: {message}",
+            provider=provider,
+            model=model,
+            retryable=True,
+            kind="overloaded",
+            retry_after=retry_after_seconds(headers),
+            **ctx,
+        )
     if status >= 500 or status == 408:
-        return ProviderError(f"{provider} server error {status}: {message}", provider=provider,
-                             model=model, retryable=True, kind="server",
-                             retry_after=retry_after_seconds(headers), **ctx)
+        return ProviderError(
+            f"{provider} server error {status}: {message}",
+            provider=provider,
+            model=model,
+            retryable=True,
+            kind="server",
+            retry_after=retry_after_seconds(headers),
+            **ctx,
+        )
     if status == 401:
-        return ProviderError(f"{provider} authentication failed", provider=provider, model=model,
-                             retryable=False, kind="auth", **ctx)
-    return ProviderError(f"{provider} rejected the request ({status}): {message}",
-                         provider=provider, model=model, retryable=False,
-                         kind="invalid_request", **ctx)
+        return ProviderError(
+            f"{provider} authentication failed",
+            provider=provider,
+            model=model,
+            retryable=False,
+            kind="auth",
+            **ctx,
+        )
+    return ProviderError(
+        f"{provider} rejected the request ({status}): {message}",
+        provider=provider,
+        model=model,
+        retryable=False,
+        kind="invalid_request",
+        **ctx,
+    )
 
 
 def _body_message(body: Any) -> str:
@@ -243,6 +296,7 @@ def _body_message(body: Any) -> str:
 def require_key(settings: Settings, key: str, provider: str) -> str:
     secret = getattr(settings, key)
     if secret is None:
-        raise ConfigError(f"provider {provider!r} needs an API key ({key.upper()})",
-                          provider=provider)
+        raise ConfigError(
+            f"provider {provider!r} needs an API key ({key.upper()})", provider=provider
+        )
     return str(secret.get_secret_value())

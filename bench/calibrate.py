@@ -65,8 +65,7 @@ EPOCHS = 30
 TARGETS = {"contract": 0.15, "nda": 0.45, "rfp": 0.45, "cuad39": 0.30}
 TAUS = (0.01, 0.02, 0.03, 0.04, *(round(t, 3) for t in np.arange(0.05, 0.951, 0.025)))
 FOLDS = 5
-DEV_SPLIT_NOTE = ("ContractNLI and RFP development halves (sha1(name)%10<5): "
-                  "nda and rfp profiles")
+DEV_SPLIT_NOTE = "ContractNLI and RFP development halves (sha1(name)%10<5): nda and rfp profiles"
 
 
 def labels(d: Doc, cats: list[str]) -> np.ndarray:
@@ -94,8 +93,9 @@ class DocPairs:
     y: np.ndarray  # (queries, chunks): 1 where the chunk holds the query's gold
 
 
-def collect(docs: list[Doc], profile: Profile, cats: dict[str, list[str]],
-            dense: DenseScorer) -> list[DocPairs]:
+def collect(
+    docs: list[Doc], profile: Profile, cats: dict[str, list[str]], dense: DenseScorer
+) -> list[DocPairs]:
     flat, groups = queries_of(profile)
     bm = BM25Scorer()
     out = []
@@ -108,20 +108,37 @@ def collect(docs: list[Doc], profile: Profile, cats: dict[str, list[str]],
         for qi, q in enumerate(profile.questions):
             a, b = groups[qi]
             y[a:b] = labels(d, cats.get(q.id, []))
-        out.append(DocPairs(d, profile, cats, groups, features(cos, bm.score(flat, d.chunks), toks),
-                            qv, cv, y))
+        out.append(
+            DocPairs(
+                d, profile, cats, groups, features(cos, bm.score(flat, d.chunks), toks), qv, cv, y
+            )
+        )
     return out
 
 
-def fit_conditioned(items: list[DocPairs], scalar: Head, encoder: str, rank: int = RANK,
-                    l2: float = L2, epochs: int = EPOCHS, seed: int = 0) -> Head:
+def fit_conditioned(
+    items: list[DocPairs],
+    scalar: Head,
+    encoder: str,
+    rank: int = RANK,
+    l2: float = L2,
+    epochs: int = EPOCHS,
+    seed: int = 0,
+) -> Head:
     """Scalar weights plus ``(q U) . (c V)`` by Adam on the mean log loss, documents in
     batches of 8 (each document's pairs are one block: its queries x its chunks)."""
     import torch
 
     torch.manual_seed(seed)
-    data = [(torch.tensor((it.feats - scalar.mean) / scalar.std), torch.tensor(it.qv),
-             torch.tensor(it.cv), torch.tensor(it.y)) for it in items]
+    data = [
+        (
+            torch.tensor((it.feats - scalar.mean) / scalar.std),
+            torch.tensor(it.qv),
+            torch.tensor(it.cv),
+            torch.tensor(it.y),
+        )
+        for it in items
+    ]
     dim = items[0].qv.shape[1]
     w = torch.tensor(scalar.weights.copy(), requires_grad=True)
     b = torch.tensor([scalar.bias], requires_grad=True)
@@ -135,18 +152,24 @@ def fit_conditioned(items: list[DocPairs], scalar: Head, encoder: str, rank: int
         for i in range(0, len(perm), 8):
             loss = torch.zeros(())
             n = 0
-            for j in perm[i:i + 8]:
+            for j in perm[i : i + 8]:
                 f, q, c, y = data[j]
                 z = f @ w + b + (q @ u) @ (c @ v).T
                 loss = loss + lossf(z, y)
                 n += y.numel()
-            loss = loss / n + l2 * ((u ** 2).sum() + (v ** 2).sum())
+            loss = loss / n + l2 * ((u**2).sum() + (v**2).sum())
             opt.zero_grad()
             loss.backward()
             opt.step()
-    return Head(w.detach().numpy().astype(np.float32), float(b.detach()[0]),
-                scalar.mean, scalar.std, u.detach().numpy().astype(np.float32),
-                v.detach().numpy().astype(np.float32), encoder_key(encoder))
+    return Head(
+        w.detach().numpy().astype(np.float32),
+        float(b.detach()[0]),
+        scalar.mean,
+        scalar.std,
+        u.detach().numpy().astype(np.float32),
+        v.detach().numpy().astype(np.float32),
+        encoder_key(encoder),
+    )
 
 
 def fold_of(name: str) -> int:
@@ -154,8 +177,9 @@ def fold_of(name: str) -> int:
     return int(hashlib.md5(Path(name).name.encode()).hexdigest(), 16) % FOLDS
 
 
-def dev_sets(settings: Settings, chunker: str, limit: int | None
-             ) -> list[tuple[str, list[Doc], Profile, dict[str, list[str]]]]:
+def dev_sets(
+    settings: Settings, chunker: str, limit: int | None
+) -> list[tuple[str, list[Doc], Profile, dict[str, list[str]]]]:
     """Development documents with the profile they train: (name, docs, profile, gold map)."""
     cuad = load_cuad("train", limit)
     how = make_chunks(cuad, chunker, settings)
@@ -167,11 +191,12 @@ def dev_sets(settings: Settings, chunker: str, limit: int | None
     p39, c39 = cuad_all_profile()
     nda_p = load_profile("nda", settings.data_dir)
     rfp_p = load_profile("rfp", settings.data_dir)
-    return [("contract", cuad, load_profile("contract", settings.data_dir), CONTRACT_MAP),
-            ("cuad39", cuad, p39, c39),
-            ("nda", nda, nda_p, {q.id: [q.id.replace("nda_", "nda-")]
-                                 for q in nda_p.questions}),
-            ("rfp", rfp, rfp_p, {q.id: [q.id] for q in rfp_p.questions})]
+    return [
+        ("contract", cuad, load_profile("contract", settings.data_dir), CONTRACT_MAP),
+        ("cuad39", cuad, p39, c39),
+        ("nda", nda, nda_p, {q.id: [q.id.replace("nda_", "nda-")] for q in nda_p.questions}),
+        ("rfp", rfp, rfp_p, {q.id: [q.id] for q in rfp_p.questions}),
+    ]
 
 
 def train_heads(items: list[DocPairs], encoder: str) -> tuple[Head, Head]:
@@ -184,12 +209,16 @@ def train_heads(items: list[DocPairs], encoder: str) -> tuple[Head, Head]:
 
 def calibrate(settings: Settings, dense: DenseScorer, limit: int | None, chunker: str) -> None:
     t0 = time.time()
-    groups = {name: collect(docs, prof, cats, dense)
-              for name, docs, prof, cats in dev_sets(settings, chunker, limit)}
+    groups = {
+        name: collect(docs, prof, cats, dense)
+        for name, docs, prof, cats in dev_sets(settings, chunker, limit)
+    }
     items = [it for g in groups.values() for it in g]
-    print(f"{', '.join(f'{k}: {len(v)} docs' for k, v in groups.items())}; "
-          f"{sum(it.y.size for it in items):,} pairs, {int(sum(it.y.sum() for it in items)):,} "
-          f"positive; {time.time() - t0:.0f}s")
+    print(
+        f"{', '.join(f'{k}: {len(v)} docs' for k, v in groups.items())}; "
+        f"{sum(it.y.size for it in items):,} pairs, {int(sum(it.y.sum() for it in items)):,} "
+        f"positive; {time.time() - t0:.0f}s"
+    )
 
     # -- out-of-fold probabilities: each fifth of the documents scored by a head trained
     #    on the other four fifths (with two halves the fold heads saw half the data and
@@ -202,8 +231,11 @@ def calibrate(settings: Settings, dense: DenseScorer, limit: int | None, chunker
         for it in items:
             if fold_of(it.doc.name) == fold:
                 oof[id(it)] = aggregate(head.predict(it.feats, it.qv, it.cv), it.groups)
-        print(f"fold {fold}: trained on {len(train)} (document, profile) pairs; "
-              f"{time.time() - t0:.0f}s", flush=True)
+        print(
+            f"fold {fold}: trained on {len(train)} (document, profile) pairs; "
+            f"{time.time() - t0:.0f}s",
+            flush=True,
+        )
     profiles: dict[str, dict[str, float]] = {}
     for name, g in groups.items():
         rows = []
@@ -212,41 +244,70 @@ def calibrate(settings: Settings, dense: DenseScorer, limit: int | None, chunker
             rows.append((tau, t.recall, t.fraction))
         ok = [r for r in rows if r[2] <= TARGETS[name]]
         tau, rec, frac = max(ok, key=lambda r: (r[1], -r[2])) if ok else rows[-1]
-        profiles[name] = {"floor": tau, "margin": 1.0, "fill_floor": tau,
-                          "recall": round(rec, 4), "fraction": round(frac, 4)}
-        print(f"{name}: threshold {tau} -> out-of-fold recall {rec:.3f} @ {frac:.3f} "
-              f"(target fraction {TARGETS[name]})", flush=True)
+        profiles[name] = {
+            "floor": tau,
+            "margin": 1.0,
+            "fill_floor": tau,
+            "recall": round(rec, 4),
+            "fraction": round(frac, 4),
+        }
+        print(
+            f"{name}: threshold {tau} -> out-of-fold recall {rec:.3f} @ {frac:.3f} "
+            f"(target fraction {TARGETS[name]})",
+            flush=True,
+        )
 
     head, scalar = train_heads(items, dense.encoder.name)
     y = np.concatenate([it.y.reshape(-1) for it in items])
     auc_s = _auc(np.concatenate([scalar.predict(it.feats).reshape(-1) for it in items]), y)
-    auc_c = _auc(np.concatenate([head.predict(it.feats, it.qv, it.cv).reshape(-1)
-                                 for it in items]), y)
-    print(f"final head: train AUC scalar {auc_s:.3f}, conditioned {auc_c:.3f}; "
-          f"{time.time() - t0:.0f}s")
-    HEAD_FILE.write_text(head.to_json(
-        fallback=scalar,
-        trained_on=f"CUAD development split (sha1(name)%10<7), "
-                   f"{len(groups['contract'])} docs, contract profile + 39 category "
-                   f"queries; {DEV_SPLIT_NOTE}",
-        command="python -m bench.calibrate"), encoding="utf-8")
+    auc_c = _auc(
+        np.concatenate([head.predict(it.feats, it.qv, it.cv).reshape(-1) for it in items]), y
+    )
+    print(
+        f"final head: train AUC scalar {auc_s:.3f}, conditioned {auc_c:.3f}; "
+        f"{time.time() - t0:.0f}s"
+    )
+    HEAD_FILE.write_text(
+        head.to_json(
+            fallback=scalar,
+            trained_on=f"CUAD development split (sha1(name)%10<7), "
+            f"{len(groups['contract'])} docs, contract profile + 39 category "
+            f"queries; {DEV_SPLIT_NOTE}",
+            command="python -m bench.calibrate",
+        ),
+        encoding="utf-8",
+    )
     load_head.cache_clear()
 
     # -- the scalar fallback keeps the earlier calibration (floor 0.1, margin 0.3,
     #    spare budget filled); profiles without their own threshold use cuad39's --
     generic = profiles.pop("cuad39")
-    CALIBRATION_FILE.write_text(json.dumps({
-        "thresholds": {"hybrid": generic,
-                       "hybrid-scalar": {"floor": 0.1, "margin": 0.3, "fill_floor": 0.0}},
-        "profiles": profiles,
-        "tuned_on": "development files only (see bench/calibrate.py): per profile, the "
-                    "threshold with the best out-of-fold recall at its target fraction "
-                    f"{TARGETS}; recall and fraction are those out-of-fold figures",
-        "command": "python -m bench.calibrate"}, indent=1) + "\n", encoding="utf-8")
+    CALIBRATION_FILE.write_text(
+        json.dumps(
+            {
+                "thresholds": {
+                    "hybrid": generic,
+                    "hybrid-scalar": {"floor": 0.1, "margin": 0.3, "fill_floor": 0.0},
+                },
+                "profiles": profiles,
+                "tuned_on": "development files only (see bench/calibrate.py): per profile, the "
+                "threshold with the best out-of-fold recall at its target fraction "
+                f"{TARGETS}; recall and fraction are those out-of-fold figures",
+                "command": "python -m bench.calibrate",
+            },
+            indent=1,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
 
 
-def _tally(items: list[DocPairs], scores: Callable[[DocPairs], np.ndarray], thr: Threshold,
-           settings: Settings) -> Tally:
+def _tally(
+    items: list[DocPairs],
+    scores: Callable[[DocPairs], np.ndarray],
+    thr: Threshold,
+    settings: Settings,
+) -> Tally:
     """The shipped selector (default budgets) on precomputed question scores."""
     t = Tally()
     for it in items:
@@ -266,14 +327,17 @@ def _auc(p: np.ndarray, y: np.ndarray) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(prog="python -m bench.calibrate")
-    ap.add_argument("--limit", type=int, default=None,
-                    help="development documents per set (default: all)")
+    ap.add_argument(
+        "--limit", type=int, default=None, help="development documents per set (default: all)"
+    )
     ap.add_argument("--chunker", choices=["auto", "pipeline", "fallback"], default="auto")
     args = ap.parse_args()
     from bench.selection import main as bench_main
 
-    bench_main(["--calibrate", "--chunker", args.chunker]
-               + (["--limit", str(args.limit)] if args.limit else []))
+    bench_main(
+        ["--calibrate", "--chunker", args.chunker]
+        + (["--limit", str(args.limit)] if args.limit else [])
+    )
 
 
 if __name__ == "__main__":

@@ -81,10 +81,18 @@ class Scores:
         q = statistics.quantiles(self.overhead, n=4) if len(self.overhead) > 1 else [0, 0, 0]
         integ = self.intact / self.gold if self.gold else 0.0
         mean = statistics.fmean(self.tokens) if self.tokens else 0.0
-        return [self.name, str(self.docs), str(self.chunks), f"{mean:.0f}", f"{integ:.3f}",
-                f"{statistics.median(self.overhead) if self.overhead else 0:.2f}",
-                f"{q[0]:.2f}-{q[2]:.2f}", str(self.over_max), str(self.running),
-                "n/a" if self.mid_sentence is None else str(self.mid_sentence)]
+        return [
+            self.name,
+            str(self.docs),
+            str(self.chunks),
+            f"{mean:.0f}",
+            f"{integ:.3f}",
+            f"{statistics.median(self.overhead) if self.overhead else 0:.2f}",
+            f"{q[0]:.2f}-{q[2]:.2f}",
+            str(self.over_max),
+            str(self.running),
+            "n/a" if self.mid_sentence is None else str(self.mid_sentence),
+        ]
 
 
 def load_gold() -> dict[str, list[str]]:
@@ -106,8 +114,15 @@ def load_gold() -> dict[str, list[str]]:
     return gold
 
 
-def score(sc: Scores, chunk_texts: list[str], chunk_tokens: list[int], golds: list[str],
-          gold_tokens: list[int], max_tokens: int | None, running: set[str]) -> None:
+def score(
+    sc: Scores,
+    chunk_texts: list[str],
+    chunk_tokens: list[int],
+    golds: list[str],
+    gold_tokens: list[int],
+    max_tokens: int | None,
+    running: set[str],
+) -> None:
     """Add one document's chunks to ``sc``."""
     sc.docs += 1
     sc.chunks += len(chunk_texts)
@@ -137,7 +152,7 @@ def score(sc: Scores, chunk_texts: list[str], chunk_tokens: list[int], golds: li
         while start >= 0 and tries < 8:
             i = bisect.bisect_right(bounds, start)
             j = bisect.bisect_left(bounds, start + len(g))
-            run = sum(chunk_tokens[i:j + 1])
+            run = sum(chunk_tokens[i : j + 1])
             best = run if best is None else min(best, run)
             start = concat.find(g, start + 1)
             tries += 1
@@ -171,15 +186,26 @@ _OPEN_BEFORE = re.compile(r"""(?:[^\W_]|[,(\[§&]|,["'\u201d\u2019]+)\s*$""")
 #    after it is mid-sentence when the text goes on with a number, '§' or a lower-case word --
 _ABBREV_BEFORE = re.compile(r"(?:\b(?:[A-Z]\.){2,}|\b(?:No|Nos|Sec|Art|Para|Code|Stat|Reg)\.)\s*$")
 _GOES_ON = re.compile(r"\s*(?:§|\d|[a-z])")
-_MARKER_AFTER = re.compile(r"\s*(?:\(?[a-zA-Z0-9]{1,4}[.)]\s|\d{1,3}(?:\.\d{1,3})*\.?\s+[A-Z(“\"]|"
-                           r"[•●○▪\-*\u2013]\s|(?:article|section|exhibit|schedule|annex|"
-                           r"appendix|attachment)\s+\w)", re.IGNORECASE)
-CUT_CLASSES = ["spaCy start", "sentence > max", "table row", "closed", "list item",
-               "heading line", "mid-sentence"]
+_MARKER_AFTER = re.compile(
+    r"\s*(?:\(?[a-zA-Z0-9]{1,4}[.)]\s|\d{1,3}(?:\.\d{1,3})*\.?\s+[A-Z(“\"]|"
+    r"[•●○▪\-*\u2013]\s|(?:article|section|exhibit|schedule|annex|"
+    r"appendix|attachment)\s+\w)",
+    re.IGNORECASE,
+)
+CUT_CLASSES = [
+    "spaCy start",
+    "sentence > max",
+    "table row",
+    "closed",
+    "list item",
+    "heading line",
+    "mid-sentence",
+]
 
 
-def classify_boundary(text: str, a: Any, b: Any, nlp: Any, max_tokens: int,
-                      row_edges: set[int]) -> str:
+def classify_boundary(
+    text: str, a: Any, b: Any, nlp: Any, max_tokens: int, row_edges: set[int]
+) -> str:
     """Why the boundary between chunks ``a`` and ``b`` is (or is not) inside a sentence.
 
     In order, the first that holds:
@@ -207,12 +233,14 @@ def classify_boundary(text: str, a: Any, b: Any, nlp: Any, max_tokens: int,
 
     def window_at(reach: int) -> tuple[str, int]:
         lo, hi = max(0, a.end - reach), min(len(text), b.start + reach)
-        gap = "".join(c if c.isspace() else " " for c in text[a.end:b.start])
-        return text[lo:a.end] + gap + text[b.start:hi], b.start - lo
+        gap = "".join(c if c.isspace() else " " for c in text[a.end : b.start])
+        return text[lo : a.end] + gap + text[b.start : hi], b.start - lo
 
     window, target = window_at(600)
-    if any(not window[min(s.start_char, target):max(s.start_char, target)].strip()
-           for s in nlp(window).sents):
+    if any(
+        not window[min(s.start_char, target) : max(s.start_char, target)].strip()
+        for s in nlp(window).sents
+    ):
         return "spaCy start"
     # -- is this one sentence over the maximum? look wider to see all of it --
     window, target = window_at(4000)
@@ -221,25 +249,28 @@ def classify_boundary(text: str, a: Any, b: Any, nlp: Any, max_tokens: int,
         return "sentence > max"
     if b.start in row_edges or a.end in row_edges:
         return "table row"
-    before = text[max(0, a.end - 300):a.end].rstrip()
-    after = text[b.start:b.start + 300]
-    if not (_OPEN_BEFORE.search(before)
-            or (_ABBREV_BEFORE.search(before) and _GOES_ON.match(after))):
+    before = text[max(0, a.end - 300) : a.end].rstrip()
+    after = text[b.start : b.start + 300]
+    if not (
+        _OPEN_BEFORE.search(before) or (_ABBREV_BEFORE.search(before) and _GOES_ON.match(after))
+    ):
         return "closed"
     if _MARKER_AFTER.match(after):
         return "list item"
-    gap = text[a.end:b.start]
+    gap = text[a.end : b.start]
     if "\n" in gap and re.search(r"\w\s*$", before):
         last = before.rsplit("\n", 1)[-1].strip()
         first = after.split("\n", 1)[0].strip()
-        if len(last.split()) <= 14 or ("\n" in after and len(first.split()) <= 12
-                                       and not re.search(r"[.,;:!?]$", first)):
+        if len(last.split()) <= 14 or (
+            "\n" in after and len(first.split()) <= 12 and not re.search(r"[.,;:!?]$", first)
+        ):
             return "heading line"
     return "mid-sentence"
 
 
-def sentence_check(doc: Any, chunks: list[Any], max_tokens: int,
-                   counts: dict[str, int], cuts: list[str], keep: int) -> None:
+def sentence_check(
+    doc: Any, chunks: list[Any], max_tokens: int, counts: dict[str, int], cuts: list[str], keep: int
+) -> None:
     """Classify every boundary between ``chunks`` (see :func:`classify_boundary`)."""
     from chunkers.sentences import _nlp
 
@@ -256,24 +287,37 @@ def sentence_check(doc: Any, chunks: list[Any], max_tokens: int,
         kind = classify_boundary(text, a, b, nlp, max_tokens, row_edges)
         counts[kind] += 1
         if kind == "mid-sentence" and len(cuts) < keep:
-            cuts.append(f"{Path(doc.path).name[:50]} @{b.start}: "
-                        f"{text[max(0, a.end - 90):a.end]!r} | {text[b.start:b.start + 60]!r}")
+            cuts.append(
+                f"{Path(doc.path).name[:50]} @{b.start}: "
+                f"{text[max(0, a.end - 90) : a.end]!r} | {text[b.start : b.start + 60]!r}"
+            )
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--limit", type=int, default=None, help="first N PDFs (sorted by name)")
-    ap.add_argument("--unstructured-limit", type=int, default=25,
-                    help="PDFs for the unstructured baseline (slow); 0 to skip")
+    ap.add_argument(
+        "--unstructured-limit",
+        type=int,
+        default=25,
+        help="PDFs for the unstructured baseline (slow); 0 to skip",
+    )
     ap.add_argument("--max-tokens", type=int, default=None)
     ap.add_argument("--min-tokens", type=int, default=None)
     ap.add_argument("--no-sentence-check", action="store_true")
-    ap.add_argument("--show-cuts", type=int, default=10,
-                    help="print up to N mid-sentence boundaries with their context")
+    ap.add_argument(
+        "--show-cuts",
+        type=int,
+        default=10,
+        help="print up to N mid-sentence boundaries with their context",
+    )
     ap.add_argument("--no-rfp", action="store_true", help="skip the RFP passage table")
-    ap.add_argument("--unstructured-path", default="/tmp/uinf",
-                    help="folder holding unstructured-inference and its light dependencies, "
-                         "installed with pip --no-deps --target (see the module docstring)")
+    ap.add_argument(
+        "--unstructured-path",
+        default="/tmp/uinf",
+        help="folder holding unstructured-inference and its light dependencies, "
+        "installed with pip --no-deps --target (see the module docstring)",
+    )
     args = ap.parse_args(argv)
 
     import pymupdf
@@ -297,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
 
     pdfs = sorted((CUAD / "contracts_pdf").iterdir(), key=lambda p: p.name)
     if args.limit:
-        pdfs = pdfs[:args.limit]
+        pdfs = pdfs[: args.limit]
     gold = load_gold()
 
     from langchain_text_splitters import RecursiveCharacterTextSplitter
@@ -349,10 +393,20 @@ def main(argv: list[str] | None = None) -> int:
             continue
         pages += doc.pages
         by_chunker[name] += 1
-        score(ours, [c.text for c in chunks], [c.tokens for c in chunks], gnorm, gtok,
-              max_tokens, running)
-        dropped = [doc.text[e.start:e.end] for e in doc.elements
-                   if e.kind in ("header", "footer", "page_number") and len(e.text) > 6]
+        score(
+            ours,
+            [c.text for c in chunks],
+            [c.tokens for c in chunks],
+            gnorm,
+            gtok,
+            max_tokens,
+            running,
+        )
+        dropped = [
+            doc.text[e.start : e.end]
+            for e in doc.elements
+            if e.kind in ("header", "footer", "page_number") and len(e.text) > 6
+        ]
         for c in chunks:
             for dtext in dropped:
                 if dtext.strip() and dtext in c.text:
@@ -362,13 +416,21 @@ def main(argv: list[str] | None = None) -> int:
             before = cut_counts["mid-sentence"]
             sentence_check(doc, chunks, max_tokens, cut_counts, cuts, args.show_cuts)
             if n < args.unstructured_limit:
-                ours_sub.mid_sentence = (ours_sub.mid_sentence or 0) \
-                    + cut_counts["mid-sentence"] - before
+                ours_sub.mid_sentence = (
+                    (ours_sub.mid_sentence or 0) + cut_counts["mid-sentence"] - before
+                )
 
         toks = enc.encode_ordinary(raw)
-        wins = [enc.decode(toks[i:i + 300]) for i in range(0, len(toks), 300)]
-        score(fixed, wins, [len(toks[i:i + 300]) for i in range(0, len(toks), 300)], gnorm,
-              gtok, None, running)
+        wins = [enc.decode(toks[i : i + 300]) for i in range(0, len(toks), 300)]
+        score(
+            fixed,
+            wins,
+            [len(toks[i : i + 300]) for i in range(0, len(toks), 300)],
+            gnorm,
+            gtok,
+            None,
+            running,
+        )
         parts = recursive.split_text(raw)
         score(rec, parts, count_many(parts), gnorm, gtok, None, running)
 
@@ -387,8 +449,15 @@ def main(argv: list[str] | None = None) -> int:
                 uns_pages += doc.pages
                 utexts = [c.text for c in uchunks]
                 score(uns, utexts, count_many(utexts), gnorm, gtok, None, running)
-                score(ours_sub, [c.text for c in chunks], [c.tokens for c in chunks], gnorm,
-                      gtok, max_tokens, running)
+                score(
+                    ours_sub,
+                    [c.text for c in chunks],
+                    [c.tokens for c in chunks],
+                    gnorm,
+                    gtok,
+                    max_tokens,
+                    running,
+                )
             except Exception as exc:
                 failures.append(f"{pdf.name} (unstructured): {type(exc).__name__}: {exc}")
         print(f"\r{n + 1}/{len(pdfs)} {pdf.name[:60]:<60}", end="", file=sys.stderr, flush=True)
@@ -396,20 +465,34 @@ def main(argv: list[str] | None = None) -> int:
 
     if not args.no_sentence_check:
         ours.mid_sentence = cut_counts["mid-sentence"]
-    head = ["method", "docs", "chunks", "mean tok", "integrity", "overhead med",
-            "overhead q1-q3", ">max", "running-line chunks", "mid-sentence cuts"]
+    head = [
+        "method",
+        "docs",
+        "chunks",
+        "mean tok",
+        "integrity",
+        "overhead med",
+        "overhead q1-q3",
+        ">max",
+        "running-line chunks",
+        "mid-sentence cuts",
+    ]
     rows = [head, ours.row(), fixed.row(), rec.row()]
     if uns.docs:
         rows += [uns.row(), ours_sub.row()]
-    print(f"\nCUAD chunking benchmark: {len(pdfs)} PDFs, {pages} pages, "
-          f"{ours.gold} gold spans located ({unlocated} exact_unique spans not found in the "
-          f"PDF text, left out); max_tokens={max_tokens}, min_tokens={settings.chunk.min_tokens}")
+    print(
+        f"\nCUAD chunking benchmark: {len(pdfs)} PDFs, {pages} pages, "
+        f"{ours.gold} gold spans located ({unlocated} exact_unique spans not found in the "
+        f"PDF text, left out); max_tokens={max_tokens}, min_tokens={settings.chunk.min_tokens}"
+    )
     print("chunkers used: " + ", ".join(f"{k}={v}" for k, v in sorted(by_chunker.items())))
     print_table(rows)
     if not args.no_sentence_check:
-        print(f"\ndocsieve boundaries between chunks, by the sentence check's rule "
-              f"(see classify_boundary; only 'mid-sentence' violates it), "
-              f"{sum(cut_counts.values())} in all:")
+        print(
+            f"\ndocsieve boundaries between chunks, by the sentence check's rule "
+            f"(see classify_boundary; only 'mid-sentence' violates it), "
+            f"{sum(cut_counts.values())} in all:"
+        )
         print_table([CUT_CLASSES, [str(cut_counts[k]) for k in CUT_CLASSES]])
         for c in cuts:
             print("  mid-sentence: " + c)
@@ -418,13 +501,13 @@ def main(argv: list[str] | None = None) -> int:
     chunk_pct = 100 * t_chunk / t_parse if t_parse else 0
     print(f"  raw PyMuPDF get_text : {pages / t_raw:8.1f}" if t_raw else "")
     print(f"  parse_file           : {pages / t_parse:8.1f}" if t_parse else "")
-    print(f"  parse + chunk        : {pages / (t_parse + t_chunk):8.1f}"
-          if t_parse + t_chunk else "")
+    print(
+        f"  parse + chunk        : {pages / (t_parse + t_chunk):8.1f}" if t_parse + t_chunk else ""
+    )
     print(f"  chunking alone       : {pages / t_chunk:8.1f}" if t_chunk else "")
     print(f"  chunking overhead    : {chunk_pct:7.1f}% of parse time (target <= 50%)")
     if uns_pages:
-        print(f"  unstructured fast + chunk_by_title: {uns_pages / t_uns:8.1f} "
-              f"({uns.docs} docs)")
+        print(f"  unstructured fast + chunk_by_title: {uns_pages / t_uns:8.1f} ({uns.docs} docs)")
     if failures:
         print(f"\n{len(failures)} failures:")
         for f in failures[:20]:
@@ -490,8 +573,9 @@ def rfp_table(settings: Any) -> None:
         import bisect
 
         crlf = [m.start() - i for i, m in enumerate(re.finditer("\r\n", raw))]
-        mapped = [(s + bisect.bisect_left(crlf, s), e + bisect.bisect_left(crlf, e))
-                  for s, e in passages]
+        mapped = [
+            (s + bisect.bisect_left(crlf, s), e + bisect.bisect_left(crlf, e)) for s, e in passages
+        ]
         # -- Markdown heading and quote marks before a passage lie outside element spans
         #    (a heading element starts at its text): compare the passages without them --
         passages = []
@@ -516,16 +600,33 @@ def rfp_table(settings: Any) -> None:
             run = sum(c.tokens for c in chunks if c.end > s and c.start < e)
             if n:
                 sc.overhead.append(run / n)
-    print(f"\nRFP labelled passages: {sc.gold} passages in {sc.docs} Markdown files "
-          f"({time.perf_counter() - t0:.1f}s); integrity = share of passages wholly inside "
-          f"one chunk; overhead = tokens of the chunks a passage touches / its tokens")
-    print_table([["method", "files", "chunks", "mean tok", "integrity", "overhead med",
-                  "overhead q1-q3", ">max"], sc.row()[:8]])
+    print(
+        f"\nRFP labelled passages: {sc.gold} passages in {sc.docs} Markdown files "
+        f"({time.perf_counter() - t0:.1f}s); integrity = share of passages wholly inside "
+        f"one chunk; overhead = tokens of the chunks a passage touches / its tokens"
+    )
+    print_table(
+        [
+            [
+                "method",
+                "files",
+                "chunks",
+                "mean tok",
+                "integrity",
+                "overhead med",
+                "overhead q1-q3",
+                ">max",
+            ],
+            sc.row()[:8],
+        ]
+    )
     if sizes:
-        print(f"  passage tokens: median {statistics.median(sizes):.0f}; "
-              f"{len(sizes) - fitting[0]} passages are longer than max_tokens and cannot lie in "
-              f"one chunk; integrity of the {fitting[0]} that fit: "
-              f"{fitting[1] / max(1, fitting[0]):.3f}")
+        print(
+            f"  passage tokens: median {statistics.median(sizes):.0f}; "
+            f"{len(sizes) - fitting[0]} passages are longer than max_tokens and cannot lie in "
+            f"one chunk; integrity of the {fitting[0]} that fit: "
+            f"{fitting[1] / max(1, fitting[0]):.3f}"
+        )
     if mismatched:
         print(f"  left out, doc.text differs from the file text: {', '.join(mismatched)}")
 

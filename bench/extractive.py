@@ -107,8 +107,7 @@ def quote_span(doc: Doc, ans: Answer) -> tuple[int, int] | None:
         i = doc.parsed_text.find(cit.quote)
     if i < 0:
         return None
-    return (to_gold_offset(doc.parsed_text, i),
-            to_gold_offset(doc.parsed_text, i + len(cit.quote)))
+    return (to_gold_offset(doc.parsed_text, i), to_gold_offset(doc.parsed_text, i + len(cit.quote)))
 
 
 def overlaps(span: tuple[int, int], gold: list[tuple[int, int]]) -> bool:
@@ -134,8 +133,13 @@ def prepare(docs: list[Doc], settings: Settings) -> None:
 
 def load_baseline(rev: str) -> type[abase.Provider]:
     """The ExtractiveProvider of ``analyzers/local.py`` at ``rev``, without replacing ours."""
-    src = subprocess.run(["git", "show", f"{rev}:analyzers/local.py"], cwd=REPO, check=True,
-                         capture_output=True, text=True).stdout
+    src = subprocess.run(
+        ["git", "show", f"{rev}:analyzers/local.py"],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     saved = dict(abase._REGISTRY)
     mod = types.ModuleType("bench_extractive_baseline")
     mod.__file__ = f"{rev}:analyzers/local.py"
@@ -188,8 +192,10 @@ def ceiling(docs: list[Doc]) -> dict[str, int]:
         for qs in d.selection.questions:
             if qs.question_id not in d.answerable:
                 continue
-            spans = [(to_gold_offset(d.parsed_text, c.start), to_gold_offset(d.parsed_text, c.end))
-                     for c in qs.chunks]
+            spans = [
+                (to_gold_offset(d.parsed_text, c.start), to_gold_offset(d.parsed_text, c.end))
+                for c in qs.chunks
+            ]
             if any(overlaps(s, d.gold.get(qs.question_id, [])) for s in spans):
                 out[qs.question_id] += 1
     return out
@@ -200,8 +206,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--limit", type=int, default=None, help="first N labelled files only")
     ap.add_argument("--baseline", default=BASELINE, help="git revision of the old analyzer")
     ap.add_argument("--no-baseline", action="store_true")
-    ap.add_argument("--reuse", action="store_true",
-                    help="reuse the last run's parse/chunk/selection (bench/results)")
+    ap.add_argument(
+        "--reuse",
+        action="store_true",
+        help="reuse the last run's parse/chunk/selection (bench/results)",
+    )
     ap.add_argument("--show", default=None, help="print the answers to this question id")
     args = ap.parse_args(argv)
 
@@ -209,8 +218,7 @@ def main(argv: list[str] | None = None) -> None:
     docs = load_docs(args.limit)
     profile = load_profile("rfp", settings.data_dir)
     qids = [q.id for q in profile.questions]
-    labelled = {qid for d in docs for qid in d.answerable} | {
-        qid for d in docs for qid in d.gold}
+    labelled = {qid for d in docs for qid in d.answerable} | {qid for d in docs for qid in d.gold}
     missing = labelled - set(qids)
     if missing:
         raise SystemExit(f"label question ids not in the rfp profile: {sorted(missing)}")
@@ -227,24 +235,34 @@ def main(argv: list[str] | None = None) -> None:
     else:
         prepare(docs, settings)
         RESULTS.mkdir(parents=True, exist_ok=True)
-        cache.write_bytes(pickle.dumps({"key": key, "docs": [
-            (d.chunks, d.parsed_text, d.selection) for d in docs]}))
+        cache.write_bytes(
+            pickle.dumps(
+                {"key": key, "docs": [(d.chunks, d.parsed_text, d.selection) for d in docs]}
+            )
+        )
     prep_s = time.perf_counter() - t0
     abase._load_builtin()
     runs: list[tuple[str, Result]] = []
     if not args.no_baseline:
-        runs.append((f"before ({args.baseline})", evaluate(load_baseline(args.baseline), docs,
-                                                           settings)))
-    runs.append(("after (working tree)", evaluate(abase._REGISTRY["extractive"], docs,
-                                                  settings)))
+        runs.append(
+            (f"before ({args.baseline})", evaluate(load_baseline(args.baseline), docs, settings))
+        )
+    runs.append(("after (working tree)", evaluate(abase._REGISTRY["extractive"], docs, settings)))
     ceil = ceiling(docs)
 
     n_pos = {q: sum(q in d.answerable for d in docs) for q in qids}
     n_neg = {q: len(docs) - n_pos[q] for q in qids}
-    print(f"# Extractive analyzer on {len(docs)} labelled RFP files "
-          f"(rfp profile, hybrid selection; parse+chunk+select {prep_s:.0f}s)\n")
-    head = "| question | n | " + " | ".join(f"acc {n}" for n, _ in runs) + \
-        " | ceiling | " + " | ".join(f"false found {n.split()[0]}" for n, _ in runs) + " |"
+    print(
+        f"# Extractive analyzer on {len(docs)} labelled RFP files "
+        f"(rfp profile, hybrid selection; parse+chunk+select {prep_s:.0f}s)\n"
+    )
+    head = (
+        "| question | n | "
+        + " | ".join(f"acc {n}" for n, _ in runs)
+        + " | ceiling | "
+        + " | ".join(f"false found {n.split()[0]}" for n, _ in runs)
+        + " |"
+    )
     print(head)
     print("|" + "---|" * (head.count("|") - 1))
 
@@ -254,19 +272,31 @@ def main(argv: list[str] | None = None) -> None:
     for q in qids:
         cells = [pct(r.hits[q], n_pos[q]) for _, r in runs]
         ff = [pct(r.false_found[q], n_neg[q]) for _, r in runs]
-        print(f"| {q} | {n_pos[q]} | " + " | ".join(cells) + f" | {pct(ceil[q], n_pos[q])} | "
-              + " | ".join(ff) + " |")
+        print(
+            f"| {q} | {n_pos[q]} | "
+            + " | ".join(cells)
+            + f" | {pct(ceil[q], n_pos[q])} | "
+            + " | ".join(ff)
+            + " |"
+        )
     tot_pos, tot_neg = sum(n_pos.values()), sum(n_neg.values())
     cells = [pct(sum(r.hits.values()), tot_pos) for _, r in runs]
     ff = [pct(sum(r.false_found.values()), tot_neg) for _, r in runs]
-    print(f"| **all** | {tot_pos} | " + " | ".join(cells)
-          + f" | {pct(sum(ceil.values()), tot_pos)} | " + " | ".join(ff) + " |")
+    print(
+        f"| **all** | {tot_pos} | "
+        + " | ".join(cells)
+        + f" | {pct(sum(ceil.values()), tot_pos)} | "
+        + " | ".join(ff)
+        + " |"
+    )
     print()
     for n, r in runs:
-        print(f"{n}: analyzer time {r.seconds:.1f}s for {len(docs)} documents "
-              f"({r.seconds / max(1, len(docs)):.2f}s each); quote length median "
-              f"{statistics.median(r.quote_chars or [0]):.0f} chars, mean "
-              f"{statistics.fmean(r.quote_chars or [0]):.0f}")
+        print(
+            f"{n}: analyzer time {r.seconds:.1f}s for {len(docs)} documents "
+            f"({r.seconds / max(1, len(docs)):.2f}s each); quote length median "
+            f"{statistics.median(r.quote_chars or [0]):.0f} chars, mean "
+            f"{statistics.fmean(r.quote_chars or [0]):.0f}"
+        )
     if args.show:
         for d in docs:
             print(f"\n## {d.name} ({'gold' if args.show in d.answerable else 'no gold'})")
@@ -277,8 +307,10 @@ def main(argv: list[str] | None = None) -> None:
                 span = quote_span(d, a)
                 ok = span is not None and overlaps(span, d.gold.get(args.show, []))
                 text = a.answer.replace("\n", " ")[:220]
-                print(f"- {n.split()[0]} [{'HIT' if ok else 'miss'}] found={a.found} "
-                      f"fields={json.dumps(a.fields)[:160]}\n    {text}")
+                print(
+                    f"- {n.split()[0]} [{'HIT' if ok else 'miss'}] found={a.found} "
+                    f"fields={json.dumps(a.fields)[:160]}\n    {text}"
+                )
 
 
 if __name__ == "__main__":

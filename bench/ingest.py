@@ -58,8 +58,12 @@ def raw_floor(files: list[Path]) -> int:
     return pages
 
 
-def docsieve_parse(files: list[Path], status: Counter[str] | None = None,
-                   types: Counter[str] | None = None, tables: bool = True) -> int:
+def docsieve_parse(
+    files: list[Path],
+    status: Counter[str] | None = None,
+    types: Counter[str] | None = None,
+    tables: bool = True,
+) -> int:
     import parsers
     from docsieve.errors import InputError
     from docsieve.settings import Settings
@@ -127,8 +131,9 @@ def docsieve_ingest(files: list[Path]) -> tuple[int, float, Counter[str]]:
         _link_or_copy(files, base / "docs")
 
         def settings(name: str) -> Settings:
-            return load_settings(home=base / "home",
-                                 database_url=f"sqlite:///{(base / name).as_posix()}")
+            return load_settings(
+                home=base / "home", database_url=f"sqlite:///{(base / name).as_posix()}"
+            )
 
         with prefect_test_harness(server_startup_timeout=120):
             ingest_flow(str(base / "warmup"), settings("warmup.db"))
@@ -145,12 +150,22 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--root", type=Path, default=DEFAULT_ROOT)
     ap.add_argument("--limit", type=int, default=None, help="first N files (sorted)")
-    ap.add_argument("--no-tables", action="store_true",
-                    help="time docsieve with settings.parse.detect_tables off")
-    ap.add_argument("--unstructured-files", type=int, default=20,
-                    help="files for the unstructured reference (0 to skip)")
-    ap.add_argument("--no-ingest", action="store_true",
-                    help="skip the `docsieve ingest` (Prefect flow + storage) row")
+    ap.add_argument(
+        "--no-tables",
+        action="store_true",
+        help="time docsieve with settings.parse.detect_tables off",
+    )
+    ap.add_argument(
+        "--unstructured-files",
+        type=int,
+        default=20,
+        help="files for the unstructured reference (0 to skip)",
+    )
+    ap.add_argument(
+        "--no-ingest",
+        action="store_true",
+        help="skip the `docsieve ingest` (Prefect flow + storage) row",
+    )
     args = ap.parse_args(argv)
 
     files = sorted(p for p in args.root.iterdir() if p.suffix.lower() == ".pdf")
@@ -172,12 +187,24 @@ def main(argv: list[str] | None = None) -> None:
     for f in files:
         p, t = _timed(lambda f=f: raw_floor([f]))  # type: ignore[misc]
         pages_raw, t_raw = pages_raw + p, t_raw + t
-        p, t = _timed(lambda f=f: docsieve_parse([f], status, types,  # type: ignore[misc]
-                                                 not args.no_tables))
+        p, t = _timed(
+            lambda f=f: docsieve_parse(
+                [f],
+                status,
+                types,  # type: ignore[misc]
+                not args.no_tables,
+            )
+        )
         pages_ours, t_ours = pages_ours + p, t_ours + t
     rows.append(("PyMuPDF page.get_text() (floor)", len(files), pages_raw, t_raw))
-    rows.append(("docsieve parse_file" + (" (tables off)" if args.no_tables else ""),
-                 len(files), pages_ours, t_ours))
+    rows.append(
+        (
+            "docsieve parse_file" + (" (tables off)" if args.no_tables else ""),
+            len(files),
+            pages_ours,
+            t_ours,
+        )
+    )
 
     uns_note = ""
     sub = files[: args.unstructured_files]
@@ -187,10 +214,17 @@ def main(argv: list[str] | None = None) -> None:
             unstructured_fast(sub[:1])
             pages_uns, t_uns = _timed(lambda: unstructured_fast(sub))
             pages_sub, t_sub = _timed(lambda: docsieve_parse(sub))
-            rows.append((f"unstructured partition_pdf fast + chunk_by_title (first {len(sub)})",
-                         len(sub), pages_uns, t_uns))
-            rows.append((f"docsieve parse_file (same first {len(sub)})", len(sub), pages_sub,
-                         t_sub))
+            rows.append(
+                (
+                    f"unstructured partition_pdf fast + chunk_by_title (first {len(sub)})",
+                    len(sub),
+                    pages_uns,
+                    t_uns,
+                )
+            )
+            rows.append(
+                (f"docsieve parse_file (same first {len(sub)})", len(sub), pages_sub, t_sub)
+            )
         except ImportError as exc:
             uns_note = f"unstructured reference skipped: {exc} (pip install -e '.[dev]')"
 
@@ -201,12 +235,17 @@ def main(argv: list[str] | None = None) -> None:
     if not args.no_ingest:
         try:
             pages_ing, t_ing, ing_status = docsieve_ingest(files)
-            rows.append(("docsieve ingest (ingest_flow, SQLite)", len(files),
-                         pages_ing, t_ing))
+            rows.append(("docsieve ingest (ingest_flow, SQLite)", len(files), pages_ing, t_ing))
             # -- the floor again, right after the flow, under the same machine load --
             pages_raw2, t_raw2 = _timed(lambda: raw_floor(files))
-            rows.append(("PyMuPDF page.get_text() (floor, again after ingest)", len(files),
-                         pages_raw2, t_raw2))
+            rows.append(
+                (
+                    "PyMuPDF page.get_text() (floor, again after ingest)",
+                    len(files),
+                    pages_raw2,
+                    t_raw2,
+                )
+            )
         except ImportError as exc:
             ingest_note = f"ingest row skipped: {exc}"
 
@@ -222,18 +261,23 @@ def main(argv: list[str] | None = None) -> None:
     console.print(table)
     # -- per-page time ratios: pages differ slightly when a file fails --
     ours_pp = t_ours / max(pages_ours, 1)
-    console.print(f"docsieve / floor time per page: {ours_pp / (t_raw / pages_raw):.2f}x "
-                  "(target <= 2x)")
+    console.print(
+        f"docsieve / floor time per page: {ours_pp / (t_raw / pages_raw):.2f}x (target <= 2x)"
+    )
     if t_ing and pages_ing and t_raw2:
-        console.print(f"docsieve ingest / floor time per page: "
-                      f"{(t_ing / pages_ing) / (t_raw2 / pages_raw2):.2f}x (floor timed right "
-                      f"after the flow); ingest statuses: "
-                      + ", ".join(f"{k} {v}" for k, v in sorted(ing_status.items())))
+        console.print(
+            f"docsieve ingest / floor time per page: "
+            f"{(t_ing / pages_ing) / (t_raw2 / pages_raw2):.2f}x (floor timed right "
+            f"after the flow); ingest statuses: "
+            + ", ".join(f"{k} {v}" for k, v in sorted(ing_status.items()))
+        )
     if ingest_note:
         console.print(ingest_note)
     if t_uns and t_sub:
-        console.print(f"unstructured / docsieve time on the same {len(sub)} files: "
-                      f"{t_uns / t_sub:.1f}x (target >= 10x)")
+        console.print(
+            f"unstructured / docsieve time on the same {len(sub)} files: "
+            f"{t_uns / t_sub:.1f}x (target >= 10x)"
+        )
     if uns_note:
         console.print(uns_note)
     console.print("status: " + ", ".join(f"{k} {v}" for k, v in sorted(status.items())))

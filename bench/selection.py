@@ -85,8 +85,7 @@ CONTRACT_MAP: dict[str, list[str]] = {
 # -- budget curve: "fill" (the shipped selector, spare budget filled by rank) or
 #    "loose" (no threshold, no caps); FILL overrides the calibrated fill floor --
 CURVE = os.environ.get("DOCSIEVE_BENCH_CURVE", "fill")
-FILL = float(os.environ["DOCSIEVE_BENCH_FILL"]) if "DOCSIEVE_BENCH_FILL" in os.environ \
-    else None
+FILL = float(os.environ["DOCSIEVE_BENCH_FILL"]) if "DOCSIEVE_BENCH_FILL" in os.environ else None
 TAUS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 
 
@@ -125,9 +124,15 @@ class Doc:
 Spans = list[tuple[int, int]]
 
 
-def load_labelled(root: Path, labels: str, split: str, held_out: Callable[[str], bool],
-                  row: Callable[[dict[str, Any]], tuple[str, str, Spans | None]],
-                  limit: int | None, offset: int = 0) -> list[Doc]:
+def load_labelled(
+    root: Path,
+    labels: str,
+    split: str,
+    held_out: Callable[[str], bool],
+    row: Callable[[dict[str, Any]], tuple[str, str, Spans | None]],
+    limit: int | None,
+    offset: int = 0,
+) -> list[Doc]:
     """The documents of one labelled set in ``split``, in name order. ``row`` turns a line
     of the ``labels`` JSONL into (file, question or category, its gold spans, or None
     when the line marks no gold)."""
@@ -151,18 +156,23 @@ def load_cuad(split: str, limit: int | None, offset: int = 0) -> list[Doc]:
         spans = [(s[0], s[1]) for c in r["clauses"] for s in c.get("spans", [])]
         return r["file"], r["category"].title(), spans if r["has_clause"] else None
 
-    return load_labelled(SHARED / "cuad", "annotations_spans.jsonl", split, is_test, row,
-                         limit, offset)
+    return load_labelled(
+        SHARED / "cuad", "annotations_spans.jsonl", split, is_test, row, limit, offset
+    )
 
 
 def load_nda(limit: int | None, split: str = "test") -> list[Doc]:
     def row(r: dict[str, Any]) -> tuple[str, str, Spans | None]:
         gold = r["label"] in ("Entailment", "Contradiction")
-        return r["file"], r["hypothesis_id"], \
-            [(s[0], s[1]) for s in r["evidence_spans"]] if gold else None
+        return (
+            r["file"],
+            r["hypothesis_id"],
+            [(s[0], s[1]) for s in r["evidence_spans"]] if gold else None,
+        )
 
-    return load_labelled(SHARED / "contractnli", "evidence_spans.jsonl", split, is_test_half,
-                         row, limit)
+    return load_labelled(
+        SHARED / "contractnli", "evidence_spans.jsonl", split, is_test_half, row, limit
+    )
 
 
 def load_rfp(limit: int | None, split: str = "test") -> list[Doc]:
@@ -190,12 +200,15 @@ def cuad_categories() -> list[tuple[str, str]]:
 # ---------------------------------------------------------------- chunking
 
 _SENT = re.compile(r"(?<=[.;:])\s+(?=[A-Z(\[])")
-_HEAD = re.compile(r"^\s*(?:(?:ARTICLE|SECTION|Section|Article)\s+\S+|\d+(?:\.\d+)*\.?\s+[A-Z]|"
-                   r"[A-Z][A-Z &,\-]{3,80}$)")
+_HEAD = re.compile(
+    r"^\s*(?:(?:ARTICLE|SECTION|Section|Article)\s+\S+|\d+(?:\.\d+)*\.?\s+[A-Z]|"
+    r"[A-Z][A-Z &,\-]{3,80}$)"
+)
 
 
-def fallback_chunks(text: str, sha: str, max_tokens: int = 300, min_tokens: int = 40
-                    ) -> list[Chunk]:
+def fallback_chunks(
+    text: str, sha: str, max_tokens: int = 300, min_tokens: int = 40
+) -> list[Chunk]:
     """Paragraph chunks (blank-line separated), short ones merged, long ones split at sentences."""
     paras = [(m.start(), m.end()) for m in re.finditer(r"\S(?:.|\n(?!\s*\n))*", text)]
     pieces: list[tuple[int, int]] = []
@@ -226,10 +239,20 @@ def fallback_chunks(text: str, sha: str, max_tokens: int = 300, min_tokens: int 
         first = body.split("\n", 1)[0].strip()
         if _HEAD.match(first) and len(first) < 90:
             heading = [first]
-        out.append(Chunk(id=f"{sha[:12]}-{i}", index=i, text=body,
-                         heading_path=[h for h in heading if h != first],
-                         page_start=1, page_end=1, start=s, end=e,
-                         tokens=0, chunker="bench-paragraphs"))
+        out.append(
+            Chunk(
+                id=f"{sha[:12]}-{i}",
+                index=i,
+                text=body,
+                heading_path=[h for h in heading if h != first],
+                page_start=1,
+                page_end=1,
+                start=s,
+                end=e,
+                tokens=0,
+                chunker="bench-paragraphs",
+            )
+        )
     counts = count_many([c.contextualized for c in out]) if out else []
     for c, n in zip(out, counts, strict=True):
         c.tokens = n
@@ -246,8 +269,19 @@ def window_chunks(text: str, sha: str, size: int = 300) -> list[Chunk]:
         b = min(a + size, len(ids))
         s = offsets[a]
         e = offsets[b] if b < len(ids) else len(text)
-        out.append(Chunk(id=f"{sha[:12]}-w{i}", index=i, text=text[s:e], page_start=1,
-                         page_end=1, start=s, end=e, tokens=b - a, chunker="window300"))
+        out.append(
+            Chunk(
+                id=f"{sha[:12]}-w{i}",
+                index=i,
+                text=text[s:e],
+                page_start=1,
+                page_end=1,
+                start=s,
+                end=e,
+                tokens=b - a,
+                chunker="window300",
+            )
+        )
     return out
 
 
@@ -269,8 +303,12 @@ def _remap_crlf(parsed: str, gold_text: str, chunks: list[Chunk], name: str) -> 
     for m in re.finditer("\r\n", parsed):
         cr[m.start() + 1] += 1
     shift = np.cumsum(cr)
-    return [c.model_copy(update={"start": int(c.start - shift[c.start]),
-                                 "end": int(c.end - shift[c.end])}) for c in chunks]
+    return [
+        c.model_copy(
+            update={"start": int(c.start - shift[c.start]), "end": int(c.end - shift[c.end])}
+        )
+        for c in chunks
+    ]
 
 
 def make_chunks(docs: list[Doc], mode: str, settings: Settings) -> str:
@@ -289,11 +327,15 @@ def make_chunks(docs: list[Doc], mode: str, settings: Settings) -> str:
             d.chunks = fallback_chunks(d.text, sha)
         d.windows = window_chunks(d.text, sha)
         d.tokens = sum(w.tokens for w in d.windows)
-    return "pipeline (parsers.parse_file + chunkers.chunk_document)" if use_pipe else \
-        "fallback paragraph splitter (bench-internal)"
+    return (
+        "pipeline (parsers.parse_file + chunkers.chunk_document)"
+        if use_pipe
+        else "fallback paragraph splitter (bench-internal)"
+    )
 
 
 # ---------------------------------------------------------------- scoring
+
 
 @dataclass
 class Scores:
@@ -320,13 +362,11 @@ def aggregate(m: np.ndarray, groups: list[tuple[int, int]]) -> np.ndarray:
 
     out = np.zeros((len(groups), m.shape[1]), dtype=np.float32)
     for gi, (a, b) in enumerate(groups):
-        out[gi] = m[a] if b - a == 1 else \
-            (1 - HINT_SHARE) * m[a] + HINT_SHARE * m[a + 1:b].max(0)
+        out[gi] = m[a] if b - a == 1 else (1 - HINT_SHARE) * m[a] + HINT_SHARE * m[a + 1 : b].max(0)
     return out
 
 
-def score_docs(docs: list[Doc], profile: Profile, dense: DenseScorer, attr: str
-               ) -> list[Scores]:
+def score_docs(docs: list[Doc], profile: Profile, dense: DenseScorer, attr: str) -> list[Scores]:
     flat, _ = queries_of(profile)
     bm = BM25Scorer()
     if attr == "windows":  # -- the naive baseline: each window embedded whole --
@@ -336,8 +376,16 @@ def score_docs(docs: list[Doc], profile: Profile, dense: DenseScorer, attr: str
     for d in docs:
         ch = getattr(d, attr)
         cos, qv, cv = dense.score_with_embeddings(flat, ch)
-        out.append(Scores(cos, bm.score(flat, ch),
-                          np.array([c.tokens for c in ch], dtype=np.float32), qv, cv, head))
+        out.append(
+            Scores(
+                cos,
+                bm.score(flat, ch),
+                np.array([c.tokens for c in ch], dtype=np.float32),
+                qv,
+                cv,
+                head,
+            )
+        )
     return out
 
 
@@ -348,21 +396,34 @@ def question_matrix(sc: Scores, groups: list[tuple[int, int]], kind: str) -> np.
         return aggregate(sc.bm25, groups)
     if kind == "hybrid-fixed":
         return aggregate(fuse(sc.dense, sc.bm25), groups)
-    return aggregate(hybrid_matrix(sc.dense, sc.bm25, sc.tokens, sc.head, sc.qv, sc.cv),
-                     groups)
+    return aggregate(hybrid_matrix(sc.dense, sc.bm25, sc.tokens, sc.head, sc.qv, sc.cv), groups)
 
 
-def select_chunks(d: Doc, profile: Profile, settings: Settings, scores: np.ndarray,
-                  threshold: Threshold | None, budget_tokens: int | None = None
-                  ) -> list[Chunk]:
+def select_chunks(
+    d: Doc,
+    profile: Profile,
+    settings: Settings,
+    scores: np.ndarray,
+    threshold: Threshold | None,
+    budget_tokens: int | None = None,
+) -> list[Chunk]:
     """The shipped selector on precomputed question scores: the union of its chunks."""
-    sel = select_document("x", d.name, d.chunks, profile, settings, scores=scores,
-                          threshold=threshold, budget_tokens=budget_tokens)
+    sel = select_document(
+        "x",
+        d.name,
+        d.chunks,
+        profile,
+        settings,
+        scores=scores,
+        threshold=threshold,
+        budget_tokens=budget_tokens,
+    )
     ids = {c.chunk_id for c in sel.union_chunks()}
     return [c for c in d.chunks if c.id in ids]
 
 
 # ---------------------------------------------------------------- metrics
+
 
 def covered(spans: list[tuple[int, int]], sel: list[tuple[int, int]], n: int) -> tuple[int, int]:
     """(gold chars, gold chars inside a selected span)."""
@@ -418,6 +479,7 @@ def topk(m: np.ndarray, k: int) -> list[int]:
 
 # ---------------------------------------------------------------- runs
 
+
 @dataclass
 class Task:
     title: str
@@ -444,9 +506,17 @@ def run_task(task: Task, dense: DenseScorer, settings: Settings, out: list[str])
         return t
 
     def selector(budget_frac: float | None, loose: bool = False):  # type: ignore[no-untyped-def]
-        s = settings if not loose or CURVE != "loose" else settings.model_copy(update={
-            "select": settings.select.model_copy(update={
-                "max_chunks_per_question": 10_000, "question_budget_tokens": 10**9})})
+        s = (
+            settings
+            if not loose or CURVE != "loose"
+            else settings.model_copy(
+                update={
+                    "select": settings.select.model_copy(
+                        update={"max_chunks_per_question": 10_000, "question_budget_tokens": 10**9}
+                    )
+                }
+            )
+        )
 
         def pick(d: Doc, sc: Scores, sw: Scores) -> list[Chunk]:
             m = question_matrix(sc, groups, "hybrid")
@@ -459,31 +529,41 @@ def run_task(task: Task, dense: DenseScorer, settings: Settings, out: list[str])
                 # -- curve: the shipped selector (calibrated threshold and caps), its
                 #    spare budget filled round-robin by rank with no fill floor --
                 t0 = threshold_for("hybrid", profile=task.profile.name)
-                thr = Threshold(t0.floor, t0.margin, FILL if FILL is not None else
-                                t0.fill_floor)
-            return select_chunks(d, task.profile, s, m, thr,
-                                 int(budget_frac * d.tokens) if budget_frac else None)
+                thr = Threshold(t0.floor, t0.margin, FILL if FILL is not None else t0.fill_floor)
+            return select_chunks(
+                d, task.profile, s, m, thr, int(budget_frac * d.tokens) if budget_frac else None
+            )
+
         return pick
 
     main = tally_for(selector(None))
-    rows.append(("selector (hybrid, calibrated threshold, default budgets)", "-",
-                 main.cell(), ""))
+    rows.append(("selector (hybrid, calibrated threshold, default budgets)", "-", main.cell(), ""))
     if task.target:
         t = tally_for(selector(task.target))
-        rows.append((f"selector, document budget {task.target:.2f} x document tokens",
-                     "-", t.cell(), ""))
+        rows.append(
+            (f"selector, document budget {task.target:.2f} x document tokens", "-", t.cell(), "")
+        )
     for kind in ("hybrid", "hybrid-fixed", "bm25", "dense"):
         for k in (1, 2, 4):
-            t = tally_for(lambda d, sc, sw, kind=kind, k=k:
-                          [d.chunks[i] for i in topk(question_matrix(sc, groups, kind), k)])
+            t = tally_for(
+                lambda d, sc, sw, kind=kind, k=k: [
+                    d.chunks[i] for i in topk(question_matrix(sc, groups, kind), k)
+                ]
+            )
             rows.append((f"{kind} top-k on chunks", str(k), t.cell(), ""))
     for k in (1, 2, 4):
-        t = tally_for(lambda d, sc, sw, k=k:
-                      [d.windows[i] for i in topk(question_matrix(sw, groups, "dense"), k)])
+        t = tally_for(
+            lambda d, sc, sw, k=k: [
+                d.windows[i] for i in topk(question_matrix(sw, groups, "dense"), k)
+            ]
+        )
         rows.append(("dense top-k on 300-token windows", str(k), t.cell(), ""))
     for k in (1, 2, 4):
-        t = tally_for(lambda d, sc, sw, k=k:
-                      [d.windows[i] for i in topk(question_matrix(sw, groups, "hybrid"), k)])
+        t = tally_for(
+            lambda d, sc, sw, k=k: [
+                d.windows[i] for i in topk(question_matrix(sw, groups, "hybrid"), k)
+            ]
+        )
         rows.append(("hybrid top-k on 300-token windows", str(k), t.cell(), ""))
     rows.append(("whole document", "-", "1.000 @ 1.000", ""))
     curve = []
@@ -494,35 +574,52 @@ def run_task(task: Task, dense: DenseScorer, settings: Settings, out: list[str])
     #    (floor = fill floor = tau) moved: how much it takes when it decides itself --
     tcurve = []
     for tau in TAUS:
-        t = tally_for(lambda d, sc, sw, tau=tau: select_chunks(
-            d, task.profile, settings, question_matrix(sc, groups, "hybrid"),
-            Threshold(tau, 1.0, tau)))
+        t = tally_for(
+            lambda d, sc, sw, tau=tau: select_chunks(
+                d,
+                task.profile,
+                settings,
+                question_matrix(sc, groups, "hybrid"),
+                Threshold(tau, 1.0, tau),
+            )
+        )
         tcurve.append((tau, t))
 
     out.append(f"\n## {task.title}\n")
-    out.append(f"{len(task.docs)} documents, {sum(d.tokens for d in task.docs):,} tokens, "
-               f"{sum(len(d.chunks) for d in task.docs):,} chunks; "
-               f"{len(task.profile.questions)} questions ({len(flat)} queries); "
-               f"scoring {t_score:.1f}s")
+    out.append(
+        f"{len(task.docs)} documents, {sum(d.tokens for d in task.docs):,} tokens, "
+        f"{sum(len(d.chunks) for d in task.docs):,} chunks; "
+        f"{len(task.profile.questions)} questions ({len(flat)} queries); "
+        f"scoring {t_score:.1f}s"
+    )
     out.append("\n| method | k | recall @ fraction |\n|---|---|---|")
     for r in rows:
         out.append(f"| {r[0]} | {r[1]} | {r[2]} |")
-    out.append("\nBudget curve (document budget = fraction x document tokens; "
-               + ("no threshold, no caps" if CURVE == "loose" else
-                  "the shipped selector: calibrated threshold, caps, clause expansion, "
-                  "spare budget filled round-robin by rank") + "):\n")
+    out.append(
+        "\nBudget curve (document budget = fraction x document tokens; "
+        + (
+            "no threshold, no caps"
+            if CURVE == "loose"
+            else "the shipped selector: calibrated threshold, caps, clause expansion, "
+            "spare budget filled round-robin by rank"
+        )
+        + "):\n"
+    )
     out.append("| budget | recall @ fraction |\n|---|---|")
     for f, t in curve:
         out.append(f"| {f:.2f} | {t.cell()} |")
     cal = threshold_for("hybrid", profile=task.profile.name)
-    out.append(f"\nThreshold curve (the selector with default budgets, floor = fill floor "
-               f"= threshold; calibrated for this profile: {cal.floor:g}):\n")
+    out.append(
+        f"\nThreshold curve (the selector with default budgets, floor = fill floor "
+        f"= threshold; calibrated for this profile: {cal.floor:g}):\n"
+    )
     out.append("| threshold | recall @ fraction |\n|---|---|")
     for tau, t in tcurve:
         out.append(f"| {tau:.2f} | {t.cell()} |")
     out.append("\nPer category (selector, default budgets | budget 0.15 | budget 0.45):\n")
-    out.append("| category | gold chars | recall | recall@0.15 | recall@0.45 |\n"
-               "|---|---|---|---|---|")
+    out.append(
+        "| category | gold chars | recall | recall@0.15 | recall@0.45 |\n|---|---|---|---|---|"
+    )
     c15 = dict(curve)[0.15]
     c45 = dict(curve)[0.45]
     for c in cat_list:
@@ -531,8 +628,9 @@ def run_task(task: Task, dense: DenseScorer, settings: Settings, out: list[str])
             continue
         g15, h15 = c15.per_cat.get(c, [0, 0])
         g45, h45 = c45.per_cat.get(c, [0, 0])
-        out.append(f"| {c} | {g} | {h / g:.3f} | {h15 / max(g15, 1):.3f} | "
-                   f"{h45 / max(g45, 1):.3f} |")
+        out.append(
+            f"| {c} | {g} | {h / g:.3f} | {h15 / max(g15, 1):.3f} | {h45 / max(g45, 1):.3f} |"
+        )
     return {"main": main, "curve": curve, "thresholds": tcurve}
 
 
@@ -552,9 +650,11 @@ def throughput(dense: DenseScorer, docs: list[Doc]) -> str:
     t0 = time.time()
     enc.encode(texts)
     dt = time.time() - t0
-    return (f"dense scorer ({enc.name}, {enc.device}, batch {enc.batch_size}): "
-            f"{len(texts) / dt:.1f} chunks/s on {len(texts)} real chunks "
-            f"(torch threads {__import__('torch').get_num_threads()})")
+    return (
+        f"dense scorer ({enc.name}, {enc.device}, batch {enc.batch_size}): "
+        f"{len(texts) / dt:.1f} chunks/s on {len(texts)} real chunks "
+        f"(torch threads {__import__('torch').get_num_threads()})"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -562,31 +662,56 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--limit", type=int, default=None, help="documents per set")
     ap.add_argument("--chunker", choices=["auto", "pipeline", "fallback"], default="auto")
     ap.add_argument("--sets", default="cuad,cuad39,nda,rfp")
-    ap.add_argument("--chunk-max-tokens", type=int, default=None,
-                    help="chunk.max_tokens for the pipeline chunkers (default: settings)")
+    ap.add_argument(
+        "--chunk-max-tokens",
+        type=int,
+        default=None,
+        help="chunk.max_tokens for the pipeline chunkers (default: settings)",
+    )
     ap.add_argument("--tag", default="", help="suffix of the results file")
-    ap.add_argument("--split", choices=["test", "train"], default="test",
-                    help="held-out documents (test) or development documents (train: "
-                         "for tuning only; reports use test)")
-    ap.add_argument("--offset", type=int, default=0,
-                    help="skip the first N CUAD documents of the split (validation "
-                         "of a head trained on the first ones)")
-    ap.add_argument("--calibrate", action="store_true",
-                    help="tune extractors/calibration.json on the CUAD train split")
+    ap.add_argument(
+        "--split",
+        choices=["test", "train"],
+        default="test",
+        help="held-out documents (test) or development documents (train: "
+        "for tuning only; reports use test)",
+    )
+    ap.add_argument(
+        "--offset",
+        type=int,
+        default=0,
+        help="skip the first N CUAD documents of the split (validation "
+        "of a head trained on the first ones)",
+    )
+    ap.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="tune extractors/calibration.json on the CUAD train split",
+    )
     args = ap.parse_args(argv)
     RESULTS.mkdir(parents=True, exist_ok=True)
     settings = load_settings(data_dir=REPO / "data")
     if args.chunk_max_tokens:
-        settings = settings.model_copy(update={"chunk": settings.chunk.model_copy(
-            update={"max_tokens": args.chunk_max_tokens,
-                    "min_tokens": min(settings.chunk.min_tokens,
-                                      args.chunk_max_tokens // 4)})})
+        settings = settings.model_copy(
+            update={
+                "chunk": settings.chunk.model_copy(
+                    update={
+                        "max_tokens": args.chunk_max_tokens,
+                        "min_tokens": min(settings.chunk.min_tokens, args.chunk_max_tokens // 4),
+                    }
+                )
+            }
+        )
     from storage.db import open_database
     from storage.selection_repo import SqlEmbeddingCache
 
     db = open_database(f"sqlite:///{(RESULTS / 'embeddings.db').as_posix()}")
-    dense = DenseScorer(load_encoder(settings.select.embedding_model, settings.select.device,
-                                     settings.select.batch_size), SqlEmbeddingCache(db))
+    dense = DenseScorer(
+        load_encoder(
+            settings.select.embedding_model, settings.select.device, settings.select.batch_size
+        ),
+        SqlEmbeddingCache(db),
+    )
     t_start = time.time()
     if args.calibrate:
         from bench.calibrate import calibrate
@@ -602,43 +727,76 @@ def main(argv: list[str] | None = None) -> None:
         how = make_chunks(cuad, args.chunker, settings)
         if "cuad" in sets:
             prof = load_profile("contract", settings.data_dir)
-            results["cuad"] = run_task(Task(f"CUAD, contract profile ({args.split} split)",
-                                            cuad, prof, CONTRACT_MAP, 0.15),
-                                       dense, settings, out)
+            results["cuad"] = run_task(
+                Task(
+                    f"CUAD, contract profile ({args.split} split)", cuad, prof, CONTRACT_MAP, 0.15
+                ),
+                dense,
+                settings,
+                out,
+            )
             print("\n".join(out), flush=True)
         if "cuad39" in sets:
             prof39, cats39 = cuad_all_profile()
             n = len(out)
-            results["cuad39"] = run_task(Task(f"CUAD, 39 categories as questions "
-                                              f"({args.split} split)", cuad, prof39, cats39,
-                                              0.15), dense, settings, out)
+            results["cuad39"] = run_task(
+                Task(
+                    f"CUAD, 39 categories as questions ({args.split} split)",
+                    cuad,
+                    prof39,
+                    cats39,
+                    0.15,
+                ),
+                dense,
+                settings,
+                out,
+            )
             print("\n".join(out[n:]), flush=True)
     if "nda" in sets:
         nda = load_nda(args.limit, args.split)
         how = make_chunks(nda, args.chunker, settings)
         prof = load_profile("nda", settings.data_dir)
         n = len(out)
-        results["nda"] = run_task(Task(f"ContractNLI NDAs, 17 hypotheses ({args.split} half)",
-                                       nda,
-                                       prof, {q.id.replace("nda_", "nda-"):
-                                              [q.id.replace("nda_", "nda-")]
-                                              for q in prof.questions}, 0.45),
-                                  dense, settings, out)
+        results["nda"] = run_task(
+            Task(
+                f"ContractNLI NDAs, 17 hypotheses ({args.split} half)",
+                nda,
+                prof,
+                {
+                    q.id.replace("nda_", "nda-"): [q.id.replace("nda_", "nda-")]
+                    for q in prof.questions
+                },
+                0.45,
+            ),
+            dense,
+            settings,
+            out,
+        )
         print("\n".join(out[n:]), flush=True)
     if "rfp" in sets:
         rfp = load_rfp(args.limit, args.split)
         how = make_chunks(rfp, args.chunker, settings)
         prof = load_profile("rfp", settings.data_dir)
         n = len(out)
-        results["rfp"] = run_task(Task(f"RFPs, rfp profile ({args.split} half of the 16 "
-                                       f"labelled files)", rfp, prof,
-                                       {q.id: [q.id] for q in prof.questions}, 0.45),
-                                  dense, settings, out)
+        results["rfp"] = run_task(
+            Task(
+                f"RFPs, rfp profile ({args.split} half of the 16 labelled files)",
+                rfp,
+                prof,
+                {q.id: [q.id] for q in prof.questions},
+                0.45,
+            ),
+            dense,
+            settings,
+            out,
+        )
         print("\n".join(out[n:]), flush=True)
         out.append("\n" + throughput(dense, rfp))
-    out.append(f"\nchunking: {how}; splits: CUAD test = sha1(file name) % 10 >= 7, "
-               f"ContractNLI and RFP test = sha1(file name) % 10 >= 5 (the rest trains "
-               f"the head and calibrates the thresholds); total {time.time() - t_start:.0f}s")
+    out.append(
+        f"\nchunking: {how}; splits: CUAD test = sha1(file name) % 10 >= 7, "
+        f"ContractNLI and RFP test = sha1(file name) % 10 >= 5 (the rest trains "
+        f"the head and calibrates the thresholds); total {time.time() - t_start:.0f}s"
+    )
     print("\n".join(out[-2:]))
     (RESULTS / f"selection{args.tag}.md").write_text("\n".join(out) + "\n", encoding="utf-8")
 

@@ -31,9 +31,11 @@ def texts(n: int) -> list[str]:
             out += [p for p in paras if len(p) > 200]
             if len(out) >= n:
                 return out[:n]
-    base = ("The Licensee shall indemnify, defend and hold harmless the Licensor from and "
-            "against any and all claims, losses and damages arising out of the use of the "
-            "Licensed Products in the Territory during the Term of this Agreement. ")
+    base = (
+        "The Licensee shall indemnify, defend and hold harmless the Licensor from and "
+        "against any and all claims, losses and damages arising out of the use of the "
+        "Licensed Products in the Territory during the Term of this Agreement. "
+    )
     while len(out) < n:
         i = len(out)
         out.append(f"{i}. " + base * (1 + i % 5))
@@ -55,8 +57,10 @@ def main() -> int:
     from extractors.dense import Encoder
 
     data = texts(args.n)
-    print(f"device: {torch.cuda.get_device_name(0)}; torch {torch.__version__}; "
-          f"{len(data)} texts, mean {sum(map(len, data)) / len(data):.0f} chars")
+    print(
+        f"device: {torch.cuda.get_device_name(0)}; torch {torch.__version__}; "
+        f"{len(data)} texts, mean {sum(map(len, data)) / len(data):.0f} chars"
+    )
     print("\n| precision | batch | chunks/s | seconds |\n|---|---|---|---|")
     start = time.time()
     ref = None

@@ -13,11 +13,23 @@ from docsieve.types import Chunk, DocType, ParsedDocument
 from . import contract, generic, rfp, spec  # noqa: F401  -- registers the built-ins
 from .base import Chunker, available_chunkers, chunk_id, get_chunker, options_hash, register
 
-__all__ = ["Chunker", "available_chunkers", "chunk_document", "chunk_id", "chunker_for",
-           "get_chunker", "options_hash", "register"]
+__all__ = [
+    "Chunker",
+    "available_chunkers",
+    "chunk_document",
+    "chunk_id",
+    "chunker_for",
+    "get_chunker",
+    "options_hash",
+    "register",
+]
 
-_BY_TYPE = {DocType.CONTRACT: "contract", DocType.RFP: "rfp", DocType.SPEC: "spec",
-            DocType.OTHER: "generic"}
+_BY_TYPE = {
+    DocType.CONTRACT: "contract",
+    DocType.RFP: "rfp",
+    DocType.SPEC: "spec",
+    DocType.OTHER: "generic",
+}
 
 
 def chunker_for(doc: ParsedDocument, settings: Settings, chunker: str | None = None) -> str:
@@ -31,8 +43,9 @@ def chunker_for(doc: ParsedDocument, settings: Settings, chunker: str | None = N
     return "generic"
 
 
-def chunk_document(doc: ParsedDocument, settings: Settings,
-                   chunker: str | None = None) -> tuple[str, list[Chunk]]:
+def chunk_document(
+    doc: ParsedDocument, settings: Settings, chunker: str | None = None
+) -> tuple[str, list[Chunk]]:
     """Chunk ``doc``; returns ``(chunker name, chunks)``."""
     name = chunker_for(doc, settings, chunker)
     impl = get_chunker(name, settings.chunk, settings.encoding)

@@ -47,8 +47,9 @@ def available_chunkers() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def get_chunker(name: str, options: ChunkSettings | None = None,
-                encoding: str = "cl100k_base") -> Chunker:
+def get_chunker(
+    name: str, options: ChunkSettings | None = None, encoding: str = "cl100k_base"
+) -> Chunker:
     """An instance of the chunker called ``name``."""
     try:
         cls = _REGISTRY[name]
@@ -63,8 +64,11 @@ def options_hash(name: str, options: ChunkSettings, encoding: str = "cl100k_base
     # -- the chunker override (``options.chunker``) is excluded: it only picks
     #    the name, which is already part of the key --
     """
-    payload = {"chunker": name, "encoding": encoding,
-               "options": options.model_dump(mode="json", exclude={"chunker"})}
+    payload = {
+        "chunker": name,
+        "encoding": encoding,
+        "options": options.model_dump(mode="json", exclude={"chunker"}),
+    }
     blob = json.dumps(payload, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 

@@ -16,5 +16,6 @@ from .structure import Profile
 @register
 class ContractChunker(ProfiledChunker):
     name = "contract"
-    profile = Profile(name="contract", legal_roles=True,
-                      intact_roles=frozenset({"signature", "recitals"}))
+    profile = Profile(
+        name="contract", legal_roles=True, intact_roles=frozenset({"signature", "recitals"})
+    )

@@ -80,8 +80,9 @@ class Piece:
 class Engine:
     """Chunks one document under a profile and a token budget."""
 
-    def __init__(self, name: str, profile: Profile, options: ChunkSettings,
-                 encoding: str = "cl100k_base") -> None:
+    def __init__(
+        self, name: str, profile: Profile, options: ChunkSettings, encoding: str = "cl100k_base"
+    ) -> None:
         self.name = name
         self.profile = profile
         self.max = options.max_tokens
@@ -101,8 +102,9 @@ class Engine:
         self._running = running
         self._pages = PageMap(doc)
         text = doc.text
-        for b, n in zip(blocks, count_many([text[b.start:b.end] for b in blocks], self.encoding),
-                        strict=True):
+        for b, n in zip(
+            blocks, count_many([text[b.start : b.end] for b in blocks], self.encoding), strict=True
+        ):
             b.tokens = n
         root = self._tree(blocks)
         pieces = self._pieces(root, text)
@@ -119,14 +121,24 @@ class Engine:
                     stack.pop()
                 parent = stack[-1]
                 label = b.label or ""
-                node = Node(rank=b.rank, header=b, path=[*parent.path, label] if label
-                            else list(parent.path), role=b.role or parent.role, blocks=[b])
+                node = Node(
+                    rank=b.rank,
+                    header=b,
+                    path=[*parent.path, label] if label else list(parent.path),
+                    role=b.role or parent.role,
+                    blocks=[b],
+                )
                 parent.children.append(node)
                 stack.append(node)
             else:
                 cur = stack[-1]
-                if b.role and not cur.role and cur is not root and cur.header is not None \
-                        and b.role in ("definitions", "recitals"):
+                if (
+                    b.role
+                    and not cur.role
+                    and cur is not root
+                    and cur.header is not None
+                    and b.role in ("definitions", "recitals")
+                ):
                     cur.role = b.role
                 cur.blocks.append(b)
         self._totals(root)
@@ -178,14 +190,22 @@ class Engine:
             last = glued[-1]
             if self._glues(last, p) and self._fits(last, p):
                 glued[-1] = self._merge(last, p)
-            elif self._glues(last, p) and last.blocks[-1].open_end and len(last.blocks) > 1 \
-                    and last.text is None:
+            elif (
+                self._glues(last, p)
+                and last.blocks[-1].open_end
+                and len(last.blocks) > 1
+                and last.text is None
+            ):
                 # -- too big to join: hand the unfinished sentence over to the next piece --
                 tail = last.blocks[-1]
                 moved = Piece([tail], tail.tokens, last.path, last.role)
                 if self._fits(moved, p):
-                    glued[-1] = Piece(last.blocks[:-1], max(0, last.tokens - tail.tokens - 1),
-                                      last.path, last.role)
+                    glued[-1] = Piece(
+                        last.blocks[:-1],
+                        max(0, last.tokens - tail.tokens - 1),
+                        last.path,
+                        last.role,
+                    )
                     glued.append(self._merge(moved, p))
                 else:
                     glued.append(p)
@@ -200,8 +220,11 @@ class Engine:
                 prev = out[-1] if out else None
                 # -- prefer the smaller neighbour: it keeps chunks near clause size; but a
                 #    sentence left open goes on in the next piece --
-                choices = [c for c in (prev, nxt) if c is not None
-                           and (self._fits(prev, p) if c is prev else self._fits(p, c))]
+                choices = [
+                    c
+                    for c in (prev, nxt)
+                    if c is not None and (self._fits(prev, p) if c is prev else self._fits(p, c))
+                ]
                 if choices:
                     best = min(choices, key=lambda c: c.tokens)
                     if prev in choices and prev is not None and prev.blocks[-1].open_end:
@@ -234,8 +257,12 @@ class Engine:
 
     def _fits(self, a: Piece, b: Piece) -> bool:
         # -- an exhibit or schedule starts afresh: nothing before it is merged into it --
-        return a.text is None and b.text is None and a.tokens + b.tokens + 1 <= self.budget \
+        return (
+            a.text is None
+            and b.text is None
+            and a.tokens + b.tokens + 1 <= self.budget
             and b.blocks[0].rank != 0
+        )
 
     @staticmethod
     def _merge(a: Piece, b: Piece) -> Piece:
@@ -248,17 +275,17 @@ class Engine:
 
     # -- oversized blocks -------------------------------------------------------------------
 
-    def _split_block(self, b: Block, text: str, path: list[str],
-                     role: str | None) -> list[Piece]:
+    def _split_block(self, b: Block, text: str, path: list[str], role: str | None) -> list[Piece]:
         if b.tokens <= self.budget:
             return [Piece([b], b.tokens, path, role)]
         if b.kind == "table" and b.rows and len(b.rows) > 1:
             return self._split_table(b, text, path)
         return self._split_sentences(b, text, path, role)
 
-    def _split_sentences(self, b: Block, text: str, path: list[str],
-                         role: str | None) -> list[Piece]:
-        body = text[b.start:b.end]
+    def _split_sentences(
+        self, b: Block, text: str, path: list[str], role: str | None
+    ) -> list[Piece]:
+        body = text[b.start : b.end]
         spans = self._sentences(body, b.tokens)
         # -- counted without the trailing whitespace that a part's text does not keep --
         counts = count_many([body[s:e].strip() for s, e in spans], self.encoding)
@@ -275,8 +302,16 @@ class Engine:
             s, e = grp[0][0], grp[-1][1]
             seg = body[s:e]
             lead, trail = len(seg) - len(seg.lstrip()), len(seg.rstrip())
-            sub = Block(b.start + s + lead, b.start + s + trail, b.page, b.page_end, b.kind,
-                        closed=True, tokens=sum(u[2] for u in grp), exact=False)
+            sub = Block(
+                b.start + s + lead,
+                b.start + s + trail,
+                b.page,
+                b.page_end,
+                b.kind,
+                closed=True,
+                tokens=sum(u[2] for u in grp),
+                exact=False,
+            )
             out.append(Piece([sub], sub.tokens, path, role))
         if out:
             out[-1].blocks[0].closed = b.closed
@@ -334,9 +369,9 @@ class Engine:
     def _split_table(self, b: Block, text: str, path: list[str]) -> list[Piece]:
         rows = b.rows or []
         header = rows[0]
-        header_text = text[header.start:header.end]
+        header_text = text[header.start : header.end]
         htok = count_tokens(header_text, self.encoding)
-        counts = count_many([text[r.start:r.end] for r in rows], self.encoding)
+        counts = count_many([text[r.start : r.end] for r in rows], self.encoding)
         room = max(1, self.budget - htok - 1)
         groups: list[list[int]] = [[]]
         acc = htok  # -- the first part holds the header row itself --
@@ -362,8 +397,17 @@ class Engine:
                 continue
             if n > self.max and first and header.end > start:
                 # -- the header row and the first row do not fit together: header alone --
-                out.append(Piece([b], htok, path, "table", text=header_text,
-                                 start=header.start, end=header.end))
+                out.append(
+                    Piece(
+                        [b],
+                        htok,
+                        path,
+                        "table",
+                        text=header_text,
+                        start=header.start,
+                        end=header.end,
+                    )
+                )
                 todo[:0] = [(grp, False)]
                 continue
             if n > self.max and not first:
@@ -388,8 +432,10 @@ class Engine:
 
     def _chunks(self, doc: ParsedDocument, pieces: list[Piece]) -> list[Chunk]:
         text = doc.text
-        dropped = sorted([(e.start, e.end) for e in doc.elements if e.kind in _DROPPED
-                          and e.end > e.start] + self._running)
+        dropped = sorted(
+            [(e.start, e.end) for e in doc.elements if e.kind in _DROPPED and e.end > e.start]
+            + self._running
+        )
         drop_starts = [d[0] for d in dropped]
         texts: list[str] = []
         spans: list[tuple[int, int]] = []
@@ -402,8 +448,13 @@ class Engine:
         todo = []
         for i, (p, (s, e), t) in enumerate(zip(pieces, spans, texts, strict=True)):
             b = p.blocks[0]
-            if len(p.blocks) == 1 and p.text is None and b.exact and (b.start, b.end) == (s, e) \
-                    and len(t) == e - s:
+            if (
+                len(p.blocks) == 1
+                and p.text is None
+                and b.exact
+                and (b.start, b.end) == (s, e)
+                and len(t) == e - s
+            ):
                 counts[i] = b.tokens
             else:
                 todo.append(i)
@@ -417,8 +468,7 @@ class Engine:
                 for q in half:
                     qs, qe = q.span
                     qt = _cut(text, qs, qe, dropped, drop_starts)
-                    chunks.append(self._chunk(doc, q, qs, qe, qt,
-                                              count_tokens(qt, self.encoding)))
+                    chunks.append(self._chunk(doc, q, qs, qe, qt, count_tokens(qt, self.encoding)))
                 continue
             chunks.append(self._chunk(doc, p, s, e, t, n))
         for i, c in enumerate(chunks):
@@ -430,10 +480,19 @@ class Engine:
         kind = p.role or ("table" if all(b.kind == "table" for b in p.blocks) else "section")
         if kind == "section" and self.profile.rfp_roles and _REQUIREMENT.search(t):
             kind = "requirement"  # -- a solicitation's shall/must statements --
-        return Chunk(id=chunk_id(doc.sha256, self.name, s, e), index=0, text=t,
-                     heading_path=list(p.path), page_start=max(1, min(pages)),
-                     page_end=max(1, max(pages)), start=s, end=e, tokens=n,
-                     chunker=self.name, kind=kind)
+        return Chunk(
+            id=chunk_id(doc.sha256, self.name, s, e),
+            index=0,
+            text=t,
+            heading_path=list(p.path),
+            page_start=max(1, min(pages)),
+            page_end=max(1, max(pages)),
+            start=s,
+            end=e,
+            tokens=n,
+            chunker=self.name,
+            kind=kind,
+        )
 
 
 def count_many(texts: list[str], encoding: str) -> list[int]:
@@ -470,12 +529,13 @@ def _halve(p: Piece) -> list[Piece]:
             cut = max(1, min(i + 1, len(p.blocks) - 1))
             break
     a, b2 = p.blocks[:cut], p.blocks[cut:]
-    return [Piece(a, sum(x.tokens for x in a), p.path, p.role),
-            Piece(b2, sum(x.tokens for x in b2), p.path, p.role)]
+    return [
+        Piece(a, sum(x.tokens for x in a), p.path, p.role),
+        Piece(b2, sum(x.tokens for x in b2), p.path, p.role),
+    ]
 
 
-def _cut(text: str, s: int, e: int, dropped: list[tuple[int, int]],
-         drop_starts: list[int]) -> str:
+def _cut(text: str, s: int, e: int, dropped: list[tuple[int, int]], drop_starts: list[int]) -> str:
     """``text[s:e]`` without the dropped elements (headers, footers) inside it."""
     i = bisect_left(drop_starts, s)
     if i >= len(dropped) or dropped[i][0] >= e:

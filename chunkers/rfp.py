@@ -17,5 +17,6 @@ from .structure import Profile
 @register
 class RfpChunker(ProfiledChunker):
     name = "rfp"
-    profile = Profile(name="rfp", ucf=True, rfp_roles=True,
-                      intact_roles=frozenset({"instructions", "deadline"}))
+    profile = Profile(
+        name="rfp", ucf=True, rfp_roles=True, intact_roles=frozenset({"instructions", "deadline"})
+    )

@@ -46,37 +46,58 @@ _SENT_END = re.compile(r"""[.!?][\s"'”\u2019)\]*]*$""")
 _EXHIBIT = re.compile(
     r"^((?i:exhibit|schedule|annex|appendix|attachment|addendum))\s+"
     r"((?:[A-Z]{1,2}|\d{1,3}|[IVX]{1,5})(?:[.\-]\d+)*[A-Za-z]?)\b"
-    r"(?:\s*(?:[-:\u2013\u2014.]\s*)?(.*))?$")
+    r"(?:\s*(?:[-:\u2013\u2014.]\s*)?(.*))?$"
+)
 # -- capitalised: "article 9.4.1. shall not apply" in running text is no ARTICLE heading --
 _ARTICLE = re.compile(r"^(A(?i:rticle)|P(?i:art))\s+([IVXLC]+|\d+)\b[\s.:\-\u2013\u2014]*(.*)$")
 _UCF = re.compile(r"^section\s+([A-M])\b(?![.\d])[\s.:\-\u2013\u2014]*(.*)$", re.IGNORECASE)
-_SECTION = re.compile(r"^(?:section|sec\.|§)\s*(\d{1,3}(?:\.\d{1,3})*)\.?"
-                      r"(?=[\s:\-\u2013\u2014]|$)[\s.:\-\u2013\u2014]*(.*)$", re.IGNORECASE)
+_SECTION = re.compile(
+    r"^(?:section|sec\.|§)\s*(\d{1,3}(?:\.\d{1,3})*)\.?"
+    r"(?=[\s:\-\u2013\u2014]|$)[\s.:\-\u2013\u2014]*(.*)$",
+    re.IGNORECASE,
+)
 _NUM = re.compile(r"^(\d{1,3}(?:\.\d{1,3})+|\d{1,3}(?=[.)]))[.)]?(?=\s|$)\s*(.*)$", re.DOTALL)
 _LETTERNUM = re.compile(r"^([A-M](?:\.\d{1,3})+)\.?(?=\s)\s*(.*)$", re.DOTALL)
 _PAREN = re.compile(r"^\(([a-z]{1,4}|[A-Z]|\d{1,2})\)\s*(.*)$", re.DOTALL)
 _DOTTED = re.compile(r"^([a-z]|[ivx]{1,4})\.\s+(?=[A-Z(“\"])(.*)$", re.DOTALL)
 
-_DEFINITION = re.compile(r"""^["“']?[A-Z][^"”]{0,80}["”']\s*(?:\([^)]*\)\s*)?(?:shall\s+)?"""
-                         r"""(?:mean|means|has the meaning|shall have|refers|includes)\b""")
-_DEADLINE_WORDS = re.compile(r"\b(due|deadline|no later than|not later than|closing date|"
-                             r"must be (?:received|submitted)|submitted by|submission date)\b",
-                             re.IGNORECASE)
-_DATE_TIME = re.compile(r"\b(?:\d{1,2}:\d{2}|\d{1,2}\s*(?:a\.?m\.?|p\.?m\.?)|"
-                        r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}|"
-                        r"\d{1,2}/\d{1,2}/\d{2,4})\b", re.IGNORECASE)
+_DEFINITION = re.compile(
+    r"""^["“']?[A-Z][^"”]{0,80}["”']\s*(?:\([^)]*\)\s*)?(?:shall\s+)?"""
+    r"""(?:mean|means|has the meaning|shall have|refers|includes)\b"""
+)
+_DEADLINE_WORDS = re.compile(
+    r"\b(due|deadline|no later than|not later than|closing date|"
+    r"must be (?:received|submitted)|submitted by|submission date)\b",
+    re.IGNORECASE,
+)
+_DATE_TIME = re.compile(
+    r"\b(?:\d{1,2}:\d{2}|\d{1,2}\s*(?:a\.?m\.?|p\.?m\.?)|"
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}|"
+    r"\d{1,2}/\d{1,2}/\d{2,4})\b",
+    re.IGNORECASE,
+)
 
 _UCF_ROLES = {"B": "pricing", "C": "sow", "L": "instructions", "M": "evaluation"}
 _LABEL_ROLES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\bdefinitions?\b|\binterpretation\b", re.I), "definitions"),
     (re.compile(r"\brecitals?\b|\bbackground\b|\bpreamble\b", re.I), "recitals"),
-    (re.compile(r"\binstructions?\b|\bsubmi(?:ssion|ttal)s?\b|\bproposal preparation\b", re.I),
-     "instructions"),
+    (
+        re.compile(r"\binstructions?\b|\bsubmi(?:ssion|ttal)s?\b|\bproposal preparation\b", re.I),
+        "instructions",
+    ),
     (re.compile(r"\bevaluation\b|\bbasis (?:of|for) award\b", re.I), "evaluation"),
-    (re.compile(r"\bstatement of (?:work|objectives)\b|\bperformance work statement\b|"
-                r"\bscope of work\b|\bPWS\b|\bSOW\b|\bSOO\b", re.I), "sow"),
-    (re.compile(r"\bdeadlines?\b|\bschedule of events\b|\bimportant dates\b|\btimeline\b", re.I),
-     "deadline"),
+    (
+        re.compile(
+            r"\bstatement of (?:work|objectives)\b|\bperformance work statement\b|"
+            r"\bscope of work\b|\bPWS\b|\bSOW\b|\bSOO\b",
+            re.I,
+        ),
+        "sow",
+    ),
+    (
+        re.compile(r"\bdeadlines?\b|\bschedule of events\b|\bimportant dates\b|\btimeline\b", re.I),
+        "deadline",
+    ),
 ]
 
 
@@ -159,21 +180,28 @@ class Classifier:
         self._last_letter = ""
         self._seen_clause = False
 
-    def classify(self, text: str, is_heading: bool, level: int | None) -> tuple[
-            int | None, str | None, str | None]:
+    def classify(
+        self, text: str, is_heading: bool, level: int | None
+    ) -> tuple[int | None, str | None, str | None]:
         """``(rank, label, role)`` of a block whose text is ``text``."""
         out = self._classify(text, is_heading, level)
         if out[0] is not None and 1 <= out[0] < SUBCLAUSE_RANK:
             self._seen_clause = True
         return out
 
-    def _classify(self, text: str, is_heading: bool, level: int | None) -> tuple[
-            int | None, str | None, str | None]:
+    def _classify(
+        self, text: str, is_heading: bool, level: int | None
+    ) -> tuple[int | None, str | None, str | None]:
         bold = text.lstrip("#> \t").startswith(("**", "__"))
         t = _MD_LEAD.sub("", text).replace("**", "").replace("__", "").strip()
         rank, label, role = self._classify_plain(t, is_heading, level)
-        if role is None and self.p.rfp_roles and not is_heading \
-                and _DEADLINE_WORDS.search(t) and _DATE_TIME.search(t):
+        if (
+            role is None
+            and self.p.rfp_roles
+            and not is_heading
+            and _DEADLINE_WORDS.search(t)
+            and _DATE_TIME.search(t)
+        ):
             role = "deadline"  # -- kept intact: never split away from its clause --
         if self.trust_levels and rank is not None:
             if is_heading and level:
@@ -184,16 +212,22 @@ class Classifier:
                 rank = min(8, SUBCLAUSE_RANK + rank - 2)
         return rank, label, role
 
-    def _classify_plain(self, t: str, is_heading: bool, level: int | None) -> tuple[
-            int | None, str | None, str | None]:
+    def _classify_plain(
+        self, t: str, is_heading: bool, level: int | None
+    ) -> tuple[int | None, str | None, str | None]:
         p = self.p
         first = t.split("\n", 1)[0].strip()
         short = len(t) < 160 and t.count("\n") <= 2
         role: str | None = None
         # -- an EDGAR filing label ("Exhibit 10.11") above the title is no exhibit section --
-        if (m := _EXHIBIT.match(first)) and (short or is_heading) and self._seen_clause \
-                and not re.fullmatch(r"\d+\.\d+[A-Za-z]?", m.group(2)) \
-                and not (m.group(3) or "")[:1].islower() and len(t.split()) <= 14:
+        if (
+            (m := _EXHIBIT.match(first))
+            and (short or is_heading)
+            and self._seen_clause
+            and not re.fullmatch(r"\d+\.\d+[A-Za-z]?", m.group(2))
+            and not (m.group(3) or "")[:1].islower()
+            and len(t.split()) <= 14
+        ):
             kind = m.group(1).lower()
             role = "schedule" if kind in ("schedule", "annex", "appendix") else "exhibit"
             return 0, _clean(first)[:80], role
@@ -207,8 +241,8 @@ class Classifier:
         if p.legal_roles:
             up = t[:40].upper()
             if up.startswith("IN WITNESS WHEREOF") or (
-                    short and re.match(r"^(signatures?|signature page|executed by)\b",
-                                       first, re.I)):
+                short and re.match(r"^(signatures?|signature page|executed by)\b", first, re.I)
+            ):
                 return 1, "Signatures", "signature"
             if short and re.match(r"^(recitals|background|witnesseth)\b", first, re.I):
                 return 2, _clean(first)[:60], "recitals"
@@ -266,8 +300,10 @@ class Classifier:
             if pattern.search(label[:120]):
                 if role in ("definitions", "recitals") and not self.p.legal_roles:
                     continue
-                if role in ("instructions", "evaluation", "sow", "deadline") \
-                        and not self.p.rfp_roles:
+                if (
+                    role in ("instructions", "evaluation", "sow", "deadline")
+                    and not self.p.rfp_roles
+                ):
                     continue
                 return role
         return None
@@ -278,7 +314,9 @@ class Classifier:
 _OPENER = re.compile(
     r"(?:\d{1,3}(?:\.\d{1,3})*[.)]?\s+[A-Z(\"“]|\([a-zA-Z]{1,4}\)\s|\(\d{1,2}\)\s|"
     r"(?:article|section|exhibit|schedule|annex|appendix)\s+\w|[A-M]\.\d|[#*•\-\u2013]\s|"
-    r"whereas\b|in witness whereof)", re.IGNORECASE)
+    r"whereas\b|in witness whereof)",
+    re.IGNORECASE,
+)
 
 
 def _split_points(text: str) -> list[int]:
@@ -287,15 +325,19 @@ def _split_points(text: str) -> list[int]:
     lines = list(_LINE_START.finditer(text))
     for m in lines:
         pos = m.end()
-        prev = text[:m.start()].rstrip()
+        prev = text[: m.start()].rstrip()
         if not prev:
             continue
         prev_line = prev.rsplit("\n", 1)[-1].strip()
-        rest = text[pos:pos + 60]
+        rest = text[pos : pos + 60]
         if _OPENER.match(rest) and _CLOSED_END.search(prev_line):
             points.add(pos)
-        elif _is_caps_heading(prev_line) and not prev_line.endswith((",", ";")) and \
-                len(prev_line) < 80 and not _CLOSED_END.search(prev_line):
+        elif (
+            _is_caps_heading(prev_line)
+            and not prev_line.endswith((",", ";"))
+            and len(prev_line) < 80
+            and not _CLOSED_END.search(prev_line)
+        ):
             # -- an ALL-CAPS heading line on top of its paragraph --
             line_start = prev.rfind("\n") + 1
             if line_start > 0:
@@ -335,8 +377,9 @@ class PageMap:
         return e.page
 
 
-def derive_blocks(doc: ParsedDocument, profile: Profile) -> tuple[list[Block],
-                                                                 list[tuple[int, int]]]:
+def derive_blocks(
+    doc: ParsedDocument, profile: Profile
+) -> tuple[list[Block], list[tuple[int, int]]]:
     """The blocks of ``doc``'s body elements, in order, with rank, label and role.
 
     Also returns the spans of *running text* dropped on top of the parser's
@@ -354,7 +397,7 @@ def derive_blocks(doc: ParsedDocument, profile: Profile) -> tuple[list[Block],
         if el.kind == ElementKind.TABLE or el.kind in (ElementKind.HEADING, ElementKind.TITLE):
             segs.append((el, el.start, el.end))
             continue
-        raw = text[el.start:el.end]
+        raw = text[el.start : el.end]
         bounds = [0, *_split_points(raw), len(raw)]
         for a, b in itertools.pairwise(bounds):
             seg = raw[a:b]
@@ -373,31 +416,44 @@ def derive_blocks(doc: ParsedDocument, profile: Profile) -> tuple[list[Block],
             dropped.append((s, e))
             continue
         if el.kind == ElementKind.TABLE:
-            blocks.append(Block(s, e, el.page, el.last_page, "table", rows=el.rows or None,
-                                closed=True))
+            blocks.append(
+                Block(s, e, el.page, el.last_page, "table", rows=el.rows or None, closed=True)
+            )
             continue
         is_heading = el.kind in (ElementKind.HEADING, ElementKind.TITLE)
         body = text[s:e]
         prev = blocks[-1] if blocks else None
         # -- Markdown marks its headings ('#', a bold line): those are never demoted --
         explicit = markdown and (is_heading or body.lstrip().startswith(("#", "**", "__")))
-        if prev is not None and prev.kind == "text" and not explicit \
-                and _continues(text, prev, body) \
-                and (not _has_marker(body) or _citation(text, prev, body)):
+        if (
+            prev is not None
+            and prev.kind == "text"
+            and not explicit
+            and _continues(text, prev, body)
+            and (not _has_marker(body) or _citation(text, prev, body))
+        ):
             # -- a parser "heading" or an ALL-CAPS line that finishes the sentence above
             #    is body text --
             is_heading = False
             rank, label, role = None, None, None
         else:
             rank, label, role = classifier.classify(body, is_heading, el.level)
-        kind = "heading" if is_heading or (rank is not None and rank < SUBCLAUSE_RANK
-                                           and _is_heading_only(body)) else "text"
+        kind = (
+            "heading"
+            if is_heading or (rank is not None and rank < SUBCLAUSE_RANK and _is_heading_only(body))
+            else "text"
+        )
         pg = pages.page(s) if el.last_page > el.page else el.page
         pe = pages.page(e - 1) if el.last_page > el.page else el.last_page
         closed = kind != "heading" and bool(_SENT_END.search(body))
         prev = blocks[-1] if blocks else None
-        if prev is not None and prev.kind == "text" and kind == "text" and rank is None \
-                and _continues(text, prev, body):
+        if (
+            prev is not None
+            and prev.kind == "text"
+            and kind == "text"
+            and rank is None
+            and _continues(text, prev, body)
+        ):
             # -- the parser broke a sentence (page break, a line starting '12.02 above',
             #    an ALL-CAPS or bold line taken for a heading): the same block goes on --
             prev.end = e
@@ -405,8 +461,20 @@ def derive_blocks(doc: ParsedDocument, profile: Profile) -> tuple[list[Block],
             prev.closed = closed
             prev.open_end = _is_open(body)
             continue
-        blocks.append(Block(s, e, pg, max(pg, pe), kind, rank, label, role, closed=closed,
-                            open_end=kind == "text" and _is_open(body)))
+        blocks.append(
+            Block(
+                s,
+                e,
+                pg,
+                max(pg, pe),
+                kind,
+                rank,
+                label,
+                role,
+                closed=closed,
+                open_end=kind == "text" and _is_open(body),
+            )
+        )
     return blocks, dropped
 
 
@@ -428,8 +496,11 @@ def _running_segments(text: str, segs: list[tuple[Element, int, int]], n_pages: 
     hot = {k for k, pgs in where.items() if len(pgs) >= need}
     if not hot:
         return set()
-    return {i for i, (el, s, e) in enumerate(segs)
-            if e - s <= 300 and _DIGITS_ETC.sub("", text[s:e].lower()) in hot}
+    return {
+        i
+        for i, (el, s, e) in enumerate(segs)
+        if e - s <= 300 and _DIGITS_ETC.sub("", text[s:e].lower()) in hot
+    }
 
 
 # -- a block ending like this stops mid-sentence: a word, a comma, an open bracket --
@@ -441,13 +512,18 @@ _LIST_JOIN = re.compile(r"[;:]\s*(?:and|or)\s*$")
 
 
 # -- a comma, '&', or a word no sentence ends on ("by and among"): never a chunk's end --
-_OPEN_END = re.compile(r"(?:[,(\[§&]|,[\"'\u201d\u2019]+|(?:^|\s)(?:and|or|between|among|of|to|"
-                       r"by|with|the|a|an|for|in|from|that|which|than|under|per))\s*$")
+_OPEN_END = re.compile(
+    r"(?:[,(\[§&]|,[\"'\u201d\u2019]+|(?:^|\s)(?:and|or|between|among|of|to|"
+    r"by|with|the|a|an|for|in|from|that|which|than|under|per))\s*$"
+)
 _FINAL = re.compile(r"[.!?:;]\W*$")
-_MARKER = re.compile(r"^\s*(?:\d{1,3}(?:\.\d{1,3})*[.)]?(?=\s|$)|\([a-zA-Z0-9]{1,4}\)|"
-                     r"[a-zA-Z]\.\s|(?:article|section|exhibit|schedule|annex|appendix|"
-                     r"attachment|part)\s+\w|[A-M]\.\d|[#*\u2022\-\u2013]\s|§|"
-                     r"whereas\b|witnesseth\b|in witness whereof)", re.IGNORECASE)
+_MARKER = re.compile(
+    r"^\s*(?:\d{1,3}(?:\.\d{1,3})*[.)]?(?=\s|$)|\([a-zA-Z0-9]{1,4}\)|"
+    r"[a-zA-Z]\.\s|(?:article|section|exhibit|schedule|annex|appendix|"
+    r"attachment|part)\s+\w|[A-M]\.\d|[#*\u2022\-\u2013]\s|§|"
+    r"whereas\b|witnesseth\b|in witness whereof)",
+    re.IGNORECASE,
+)
 
 
 def _is_open(body: str) -> bool:
@@ -470,9 +546,13 @@ def _continues(text: str, prev: Block, body: str) -> bool:
     or ``body`` opens in lower case (or with '&') after text without final
     punctuation.
     """
-    tail = text[max(prev.start, prev.end - 40):prev.end]
-    if _MID_SENTENCE.search(tail) and not _LIST_JOIN.search(tail) \
-            and len(tail.split()) >= 4 and not _is_caps_heading(text[prev.start:prev.end]):
+    tail = text[max(prev.start, prev.end - 40) : prev.end]
+    if (
+        _MID_SENTENCE.search(tail)
+        and not _LIST_JOIN.search(tail)
+        and len(tail.split()) >= 4
+        and not _is_caps_heading(text[prev.start : prev.end])
+    ):
         return True
     head = body.lstrip()[:1]
     if _citation(text, prev, body):
@@ -482,9 +562,10 @@ def _continues(text: str, prev: Block, body: str) -> bool:
 
 def _citation(text: str, prev: Block, body: str) -> bool:
     """``prev`` ends in a citation ("45 C.F.R.", "Code §§") that ``body`` completes."""
-    tail = text[max(prev.start, prev.end - 40):prev.end]
-    return bool((_ABBREV_END.search(tail) or tail.rstrip().endswith("§"))
-                and _CITATION_GOES_ON.match(body))
+    tail = text[max(prev.start, prev.end - 40) : prev.end]
+    return bool(
+        (_ABBREV_END.search(tail) or tail.rstrip().endswith("§")) and _CITATION_GOES_ON.match(body)
+    )
 
 
 def _is_heading_only(body: str) -> bool:

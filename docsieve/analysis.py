@@ -118,8 +118,12 @@ class Usage(BaseModel):
 
     @property
     def total(self) -> int:
-        return (self.input_tokens + self.output_tokens + self.cache_write_tokens
-                + self.cache_read_tokens)
+        return (
+            self.input_tokens
+            + self.output_tokens
+            + self.cache_write_tokens
+            + self.cache_read_tokens
+        )
 
 
 class ProviderResponse(BaseModel):
@@ -143,8 +147,9 @@ class Step(BaseModel):
     provider: str
     model: str
     attempt: int = 0
-    outcome: str = Field(..., description="ok, error, invalid, repair, fallback, cache_hit, "
-                                          "skipped")
+    outcome: str = Field(
+        ..., description="ok, error, invalid, repair, fallback, cache_hit, skipped"
+    )
     kind: str | None = Field(default=None, description="error kind: rate_limit, timeout...")
     message: str = ""
     fallback_reason: str | None = None

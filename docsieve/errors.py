@@ -46,10 +46,12 @@ class InputError(DocsieveError):
     human-readable sentence.
     """
 
-    def __init__(self, reason: str, *, path: Path | str | None = None,
-                 status: str = "failed", **context: Any) -> None:
-        super().__init__(reason, path=str(path) if path is not None else None,
-                         status=status, **context)
+    def __init__(
+        self, reason: str, *, path: Path | str | None = None, status: str = "failed", **context: Any
+    ) -> None:
+        super().__init__(
+            reason, path=str(path) if path is not None else None, status=status, **context
+        )
         self.reason = reason
         self.path = path
         self.status = status
@@ -67,11 +69,26 @@ class ProviderError(DocsieveError):
     authentication, invalid request).
     """
 
-    def __init__(self, message: str, *, provider: str, model: str | None = None,
-                 retryable: bool = False, retry_after: float | None = None,
-                 kind: str = "error", **context: Any) -> None:
-        super().__init__(message, provider=provider, model=model, retryable=retryable,
-                         retry_after=retry_after, kind=kind, **context)
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str,
+        model: str | None = None,
+        retryable: bool = False,
+        retry_after: float | None = None,
+        kind: str = "error",
+        **context: Any,
+    ) -> None:
+        super().__init__(
+            message,
+            provider=provider,
+            model=model,
+            retryable=retryable,
+            retry_after=retry_after,
+            kind=kind,
+            **context,
+        )
         self.provider = provider
         self.model = model
         self.retryable = retryable

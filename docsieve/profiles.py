@@ -92,7 +92,8 @@ def load_profile(name_or_path: str | Path, data_dir: Path) -> Profile:
             raise ConfigError(
                 f"unknown profile {str(name_or_path)!r}; shipped profiles: "
                 f"{', '.join(available_profiles(data_dir)) or '(none)'}; or pass a .toml path",
-                profile=str(name_or_path))
+                profile=str(name_or_path),
+            )
     if not path.is_file():
         raise ConfigError(f"profile file not found: {path}", path=str(path))
     try:

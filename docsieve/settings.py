@@ -41,8 +41,17 @@ class ParseSettings(BaseModel):
     detect_tables: bool = True
     follow_symlinks: bool = True
     extensions: list[str] = Field(
-        default_factory=lambda: [".pdf", ".docx", ".html", ".htm", ".md", ".markdown",
-                                 ".txt", ".text", ".eml"],
+        default_factory=lambda: [
+            ".pdf",
+            ".docx",
+            ".html",
+            ".htm",
+            ".md",
+            ".markdown",
+            ".txt",
+            ".text",
+            ".eml",
+        ],
     )
 
 
@@ -82,8 +91,10 @@ class SelectSettings(BaseModel):
 class AnalyzeSettings(BaseModel):
     """Stage 2: the strong model. ``primary``/``secondary`` are ``provider:model``."""
 
-    primary: str | None = Field(None, description="default: anthropic when a key is set, "
-                                                  "else the offline extractive analyzer")
+    primary: str | None = Field(
+        None,
+        description="default: anthropic when a key is set, else the offline extractive analyzer",
+    )
     secondary: str | None = None
     anthropic_model: str = "claude-sonnet-4-6"
     openai_model: str = "gpt-4o-mini"
@@ -118,11 +129,13 @@ class RunSettings(BaseModel):
 
     task_runner: Literal["sequential", "threads", "dask"] = "sequential"
     workers: int = Field(2, gt=0, description="threads or local Dask workers")
-    dask_address: str | None = Field(None, description="tcp://host:8786 of a Dask scheduler; "
-                                                       "None starts a local cluster")
+    dask_address: str | None = Field(
+        None, description="tcp://host:8786 of a Dask scheduler; None starts a local cluster"
+    )
     stage2_limit_name: str = "docsieve-stage2"
-    stage2_concurrency: int = Field(4, gt=0, description="Prefect global concurrency limit "
-                                                          "on stage-2 calls")
+    stage2_concurrency: int = Field(
+        4, gt=0, description="Prefect global concurrency limit on stage-2 calls"
+    )
     # -- the cheaper model the run switches to near a budget limit (same provider) --
     cheaper_model: str | None = "claude-haiku-4-5"
 
@@ -140,23 +153,36 @@ class Settings(BaseSettings):
     home: Path = Field(Path(".docsieve"), description="working folder: database, caches")
     database_url: str | None = Field(None, description="SQLAlchemy URL; default SQLite in home")
     # -- the project's data folder (profiles, price table), wherever docsieve is run from --
-    data_dir: Path = Field(Path(__file__).resolve().parents[1] / "data",
-                           description="profiles and price table")
+    data_dir: Path = Field(
+        Path(__file__).resolve().parents[1] / "data", description="profiles and price table"
+    )
     encoding: str = "cl100k_base"
     log_level: str = "INFO"
 
     anthropic_api_key: SecretStr | None = Field(
-        None, validation_alias=AliasChoices("DOCSIEVE_ANTHROPIC_API_KEY", "ANTHROPIC_API_KEY",
-                                            "anthropic_api_key"))
+        None,
+        validation_alias=AliasChoices(
+            "DOCSIEVE_ANTHROPIC_API_KEY", "ANTHROPIC_API_KEY", "anthropic_api_key"
+        ),
+    )
     anthropic_base_url: str | None = Field(
-        None, validation_alias=AliasChoices("DOCSIEVE_ANTHROPIC_BASE_URL", "ANTHROPIC_BASE_URL",
-                                            "anthropic_base_url"))
+        None,
+        validation_alias=AliasChoices(
+            "DOCSIEVE_ANTHROPIC_BASE_URL", "ANTHROPIC_BASE_URL", "anthropic_base_url"
+        ),
+    )
     openai_api_key: SecretStr | None = Field(
-        None, validation_alias=AliasChoices("DOCSIEVE_OPENAI_API_KEY", "OPENAI_API_KEY",
-                                            "openai_api_key"))
+        None,
+        validation_alias=AliasChoices(
+            "DOCSIEVE_OPENAI_API_KEY", "OPENAI_API_KEY", "openai_api_key"
+        ),
+    )
     openai_base_url: str | None = Field(
-        None, validation_alias=AliasChoices("DOCSIEVE_OPENAI_BASE_URL", "OPENAI_BASE_URL",
-                                            "openai_base_url"))
+        None,
+        validation_alias=AliasChoices(
+            "DOCSIEVE_OPENAI_BASE_URL", "OPENAI_BASE_URL", "openai_base_url"
+        ),
+    )
 
     parse: ParseSettings = Field(default_factory=ParseSettings)
     chunk: ChunkSettings = Field(default_factory=ChunkSettings)

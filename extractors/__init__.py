@@ -15,5 +15,13 @@ from extractors.base import (
 )
 from extractors.select import question_scores, select_document
 
-__all__ = ["EmbeddingCache", "InMemoryEmbeddingCache", "Scorer", "get_scorer",
-           "question_scores", "register_scorer", "scorer_names", "select_document"]
+__all__ = [
+    "EmbeddingCache",
+    "InMemoryEmbeddingCache",
+    "Scorer",
+    "get_scorer",
+    "question_scores",
+    "register_scorer",
+    "scorer_names",
+    "select_document",
+]

@@ -79,15 +79,15 @@ def scorer_names() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def get_scorer(name: str, settings: SelectSettings, *,
-               embedding_cache: EmbeddingCache | None = None) -> Scorer:
+def get_scorer(
+    name: str, settings: SelectSettings, *, embedding_cache: EmbeddingCache | None = None
+) -> Scorer:
     """Build the scorer registered as ``name``; unknown names list the valid ones."""
     _load_builtin()
     if name not in _REGISTRY:
         raise UnknownNameError("scorer", name, list(_REGISTRY))
     if name == "rerank" and not settings.reranker_model:
-        raise ConfigError("scorer 'rerank' needs select.reranker_model to be set",
-                          scorer=name)
+        raise ConfigError("scorer 'rerank' needs select.reranker_model to be set", scorer=name)
     return _REGISTRY[name](settings, embedding_cache)
 
 

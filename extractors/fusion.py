@@ -39,9 +39,14 @@ def fuse(dense: np.ndarray, bm25_raw: np.ndarray, weight: float = BM25_WEIGHT) -
     return (dense + weight * normalise_bm25(bm25_raw)).astype(np.float32)
 
 
-def hybrid_matrix(dense: np.ndarray, bm25_raw: np.ndarray, tokens: np.ndarray,
-                  head: Head | None, qv: np.ndarray | None = None,
-                  cv: np.ndarray | None = None) -> np.ndarray:
+def hybrid_matrix(
+    dense: np.ndarray,
+    bm25_raw: np.ndarray,
+    tokens: np.ndarray,
+    head: Head | None,
+    qv: np.ndarray | None = None,
+    cv: np.ndarray | None = None,
+) -> np.ndarray:
     """The hybrid score: the head's probability when a head is given, else :func:`fuse`.
     A question-conditioned head also reads the query and chunk embeddings."""
     if head is None:
@@ -50,26 +55,29 @@ def hybrid_matrix(dense: np.ndarray, bm25_raw: np.ndarray, tokens: np.ndarray,
 
 
 class HybridScorer:
-
-    def __init__(self, dense: DenseScorer, lexical: BM25Scorer | None = None,
-                 head: Head | bool | None = True) -> None:
+    def __init__(
+        self, dense: DenseScorer, lexical: BM25Scorer | None = None, head: Head | bool | None = True
+    ) -> None:
         self.dense = dense
         self.lexical = lexical or BM25Scorer()
         # -- True: the shipped head for this encoder if there is one (question-conditioned
         #    when trained with it); False/None: the fixed fusion --
-        self.head: Head | None = load_head(dense.encoder.name) if head is True \
-            else (head or None)
+        self.head: Head | None = load_head(dense.encoder.name) if head is True else (head or None)
         # -- the name keys the calibrated threshold: each head has its own scale --
-        self.name = "hybrid-fixed" if self.head is None else \
-            "hybrid" if self.head.conditioned else "hybrid-scalar"
+        self.name = (
+            "hybrid-fixed"
+            if self.head is None
+            else "hybrid"
+            if self.head.conditioned
+            else "hybrid-scalar"
+        )
 
     def score(self, queries: list[str], chunks: list[Chunk]) -> np.ndarray:
         if not queries or not chunks:
             return np.zeros((len(queries), len(chunks)), dtype=np.float32)
         tokens = np.array([c.tokens for c in chunks], dtype=np.float32)
         cos, qv, cv = self.dense.score_with_embeddings(queries, chunks)
-        return hybrid_matrix(cos, self.lexical.score(queries, chunks), tokens, self.head,
-                             qv, cv)
+        return hybrid_matrix(cos, self.lexical.score(queries, chunks), tokens, self.head, qv, cv)
 
 
 @register_scorer("hybrid")

@@ -31,8 +31,16 @@ from typing import Any
 import numpy as np
 
 HEAD_FILE = Path(__file__).with_name("relevance_head.json")
-FEATURES = ["cos", "cos_gap", "cos_inv_rank", "bm25_norm", "bm25_inv_rank", "bm25_log",
-            "cos_x_bm25", "log_tokens"]
+FEATURES = [
+    "cos",
+    "cos_gap",
+    "cos_inv_rank",
+    "bm25_norm",
+    "bm25_inv_rank",
+    "bm25_log",
+    "cos_x_bm25",
+    "log_tokens",
+]
 
 
 def _inv_rank(m: np.ndarray) -> np.ndarray:
@@ -79,34 +87,44 @@ class Head:
     def conditioned(self) -> bool:
         return self.u is not None and self.v is not None
 
-    def predict(self, feats: np.ndarray, qv: np.ndarray | None = None,
-                cv: np.ndarray | None = None) -> np.ndarray:
+    def predict(
+        self, feats: np.ndarray, qv: np.ndarray | None = None, cv: np.ndarray | None = None
+    ) -> np.ndarray:
         """Probabilities (queries, chunks); ``qv``/``cv`` feed the conditioned term."""
         z = ((feats - self.mean) / self.std) @ self.weights + self.bias
         if self.u is not None and self.v is not None:
             if qv is None or cv is None:
-                raise ValueError("a question-conditioned head needs query and chunk "
-                                 "embeddings")
+                raise ValueError("a question-conditioned head needs query and chunk embeddings")
             z = z + (qv @ self.u) @ (cv @ self.v).T
         return (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
 
     def scalar_json(self) -> dict[str, object]:
-        return {"features": FEATURES, "weights": self.weights.tolist(), "bias": self.bias,
-                "mean": self.mean.tolist(), "std": self.std.tolist()}
+        return {
+            "features": FEATURES,
+            "weights": self.weights.tolist(),
+            "bias": self.bias,
+            "mean": self.mean.tolist(),
+            "std": self.std.tolist(),
+        }
 
     def to_json(self, fallback: Head | None = None, **meta: object) -> str:
         d: dict[str, object] = self.scalar_json()
         if self.u is not None and self.v is not None:
-            d["conditioned"] = {"encoder": self.encoder, "shape": list(self.u.shape),
-                                "u": _pack(self.u), "v": _pack(self.v)}
+            d["conditioned"] = {
+                "encoder": self.encoder,
+                "shape": list(self.u.shape),
+                "u": _pack(self.u),
+                "v": _pack(self.v),
+            }
         if fallback is not None:
             d["fallback"] = fallback.scalar_json()
         d.update(meta)
         return json.dumps(d, indent=None, separators=(",", ":"))
 
 
-def fit(x: np.ndarray, y: np.ndarray, l2: float = 1.0, iters: int = 30,
-        pos_weight: float = 1.0) -> Head:
+def fit(
+    x: np.ndarray, y: np.ndarray, l2: float = 1.0, iters: int = 30, pos_weight: float = 1.0
+) -> Head:
     """L2-regularised logistic regression by Newton's method (features standardised)."""
     mean = x.mean(0)
     std = x.std(0) + 1e-6
@@ -123,8 +141,9 @@ def fit(x: np.ndarray, y: np.ndarray, l2: float = 1.0, iters: int = 30,
         w -= step
         if np.abs(step).max() < 1e-6:
             break
-    return Head(w[:-1].astype(np.float32), float(w[-1]), mean.astype(np.float32),
-                std.astype(np.float32))
+    return Head(
+        w[:-1].astype(np.float32), float(w[-1]), mean.astype(np.float32), std.astype(np.float32)
+    )
 
 
 def _pack(m: np.ndarray) -> str:
@@ -147,8 +166,12 @@ def encoder_key(name: str) -> str:
 def _scalar(d: dict[str, Any]) -> Head | None:
     if d.get("features") != FEATURES:
         return None  # -- trained for another feature set: ignore rather than misuse --
-    return Head(np.array(d["weights"], np.float32), float(d["bias"]),
-                np.array(d["mean"], np.float32), np.array(d["std"], np.float32))
+    return Head(
+        np.array(d["weights"], np.float32),
+        float(d["bias"]),
+        np.array(d["mean"], np.float32),
+        np.array(d["std"], np.float32),
+    )
 
 
 @lru_cache(maxsize=8)
@@ -162,8 +185,15 @@ def load_head(encoder: str | None = None, path: str = str(HEAD_FILE)) -> Head | 
     cond = d.get("conditioned")
     if cond and encoder is not None and encoder_key(encoder) == cond["encoder"]:
         head = _scalar(d)
-        return None if head is None else replace(
-            head, u=_unpack(cond["u"], cond["shape"]), v=_unpack(cond["v"], cond["shape"]),
-            encoder=cond["encoder"])
+        return (
+            None
+            if head is None
+            else replace(
+                head,
+                u=_unpack(cond["u"], cond["shape"]),
+                v=_unpack(cond["v"], cond["shape"]),
+                encoder=cond["encoder"],
+            )
+        )
     # -- another encoder (or none named): the scalar head trained without the term --
     return _scalar(d.get("fallback", d))

@@ -22,14 +22,16 @@ if TYPE_CHECKING:
     from docsieve.settings import SelectSettings
 
 _WORD = re.compile(r"[a-z0-9]+")
-STOP = frozenset("""a about above after again all also am an and any are as at be been
+STOP = frozenset(
+    """a about above after again all also am an and any are as at be been
 before being below between both but by can could did do does doing down during each
 few for from further had has have having he her here hers him his how i if in into is
 it its itself just me more most my no nor not now of off on once only or other our out
 over own same she should so some such than that the their them then there these they
 this those through to too under until up very was we were what when where which while
 who whom why will with would you your shall may must hereof herein hereto hereunder
-thereof therein such any""".split())  # noqa: SIM905
+thereof therein such any""".split()  # noqa: SIM905
+)
 _SUFFIXES = ("ment", "ing", "ion", "ies", "ied", "ed", "es", "ly", "e")
 
 

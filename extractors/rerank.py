@@ -33,11 +33,11 @@ class CrossEncoder:
         self.device = pick_device(device)
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(model, local_files_only=True)
-            mdl = AutoModelForSequenceClassification.from_pretrained(model,
-                                                                     local_files_only=True)
+            mdl = AutoModelForSequenceClassification.from_pretrained(model, local_files_only=True)
         except OSError as exc:
-            raise ConfigError(f"cannot load reranker {model!r} offline: {exc}",
-                              model=model) from exc
+            raise ConfigError(
+                f"cannot load reranker {model!r} offline: {exc}", model=model
+            ) from exc
         mdl.eval()
         if self.device == "cuda":
             mdl = mdl.half()
@@ -51,13 +51,18 @@ class CrossEncoder:
         out = np.zeros(len(pairs), dtype=np.float32)
         with self._lock, torch.inference_mode():
             for b in range(0, len(pairs), self.batch_size):
-                batch = pairs[b:b + self.batch_size]
-                enc = self.tokenizer([p[0] for p in batch], [p[1] for p in batch],
-                                     padding=True, truncation=True, max_length=512,
-                                     return_tensors="pt").to(self.device)
+                batch = pairs[b : b + self.batch_size]
+                enc = self.tokenizer(
+                    [p[0] for p in batch],
+                    [p[1] for p in batch],
+                    padding=True,
+                    truncation=True,
+                    max_length=512,
+                    return_tensors="pt",
+                ).to(self.device)
                 logits = self.model(**enc).logits.float()
                 col = logits[:, -1] if logits.shape[-1] > 1 else logits[:, 0]
-                out[b:b + len(batch)] = torch.sigmoid(col).cpu().numpy()
+                out[b : b + len(batch)] = torch.sigmoid(col).cpu().numpy()
         return out
 
 
@@ -88,5 +93,7 @@ class RerankScorer:
 def _make_rerank(settings: SelectSettings, cache: EmbeddingCache | None) -> RerankScorer:
     assert settings.reranker_model  # -- checked by get_scorer --
     enc = load_encoder(settings.embedding_model, settings.device, settings.batch_size)
-    return RerankScorer(HybridScorer(DenseScorer(enc, cache)),
-                        load_cross_encoder(settings.reranker_model, settings.device))
+    return RerankScorer(
+        HybridScorer(DenseScorer(enc, cache)),
+        load_cross_encoder(settings.reranker_model, settings.device),
+    )

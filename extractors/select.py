@@ -72,14 +72,22 @@ class Threshold:
 
 
 # -- used when calibration.json has no entry for a scorer (e.g. a user's reranker) --
-_DEFAULTS = {"hybrid": Threshold(0.3, 1.0, 0.3), "hybrid-scalar": Threshold(0.1, 0.3, 0.0),
-             "hybrid-fixed": Threshold(0.30, 0.12), "dense": Threshold(0.25, 0.08),
-             "bm25": Threshold(1.0, 3.0), "rerank": Threshold(0.1, 0.5)}
+_DEFAULTS = {
+    "hybrid": Threshold(0.3, 1.0, 0.3),
+    "hybrid-scalar": Threshold(0.1, 0.3, 0.0),
+    "hybrid-fixed": Threshold(0.30, 0.12),
+    "dense": Threshold(0.25, 0.08),
+    "bm25": Threshold(1.0, 3.0),
+    "rerank": Threshold(0.1, 0.5),
+}
 
 
 def _threshold(v: dict[str, object]) -> Threshold:
-    return Threshold(float(v["floor"]), float(v["margin"]),  # type: ignore[arg-type]
-                     float(v.get("fill_floor", "inf")))  # type: ignore[arg-type]
+    return Threshold(
+        float(v["floor"]),  # type: ignore[arg-type]
+        float(v["margin"]),  # type: ignore[arg-type]
+        float(v.get("fill_floor", "inf")),  # type: ignore[arg-type]
+    )
 
 
 @lru_cache(maxsize=1)
@@ -96,8 +104,9 @@ def _calibration() -> tuple[dict[str, Threshold], dict[str, Threshold]]:
     return table, profiles
 
 
-def threshold_for(scorer_name: str, override: float | None = None,
-                  profile: str | None = None) -> Threshold:
+def threshold_for(
+    scorer_name: str, override: float | None = None, profile: str | None = None
+) -> Threshold:
     """The calibrated threshold of a scorer; for the question-conditioned ``hybrid`` head,
     the shipped profiles have their own (their probabilities differ in scale).
     ``override`` (``select.threshold``) replaces the floor, and the fill floor with it."""
@@ -127,7 +136,7 @@ def question_scores(scorer: Scorer, profile: Profile, chunks: list[Chunk]) -> np
     for gi, g in enumerate(groups):
         main = m[row]
         if len(g) > 1:
-            out[gi] = (1 - HINT_SHARE) * main + HINT_SHARE * m[row + 1: row + len(g)].max(0)
+            out[gi] = (1 - HINT_SHARE) * main + HINT_SHARE * m[row + 1 : row + len(g)].max(0)
         else:
             out[gi] = main
         row += len(g)
@@ -144,7 +153,7 @@ def _clause_paths(chunks: list[Chunk]) -> list[tuple[str, ...]]:
         while n < min(len(common), len(c.heading_path)) and common[n] == c.heading_path[n]:
             n += 1
         common = common[:n]
-    return [tuple(c.heading_path[len(common):]) for c in chunks]
+    return [tuple(c.heading_path[len(common) :]) for c in chunks]
 
 
 def continuation(paths: list[tuple[str, ...]], chunks: list[Chunk], ci: int) -> list[int]:
@@ -162,30 +171,42 @@ def continuation(paths: list[tuple[str, ...]], chunks: list[Chunk], ci: int) -> 
     out: list[int] = []
     used = 0
     for j in range(ci + 1, min(len(chunks), ci + 1 + EXPAND_FORWARD)):
-        if paths[j][:len(base)] != base or used + chunks[j].tokens > EXPAND_TOKENS:
+        if paths[j][: len(base)] != base or used + chunks[j].tokens > EXPAND_TOKENS:
             break
         out.append(j)
         used += chunks[j].tokens
-    if EXPAND_BACK and ci > 0 and paths[ci - 1] == base and \
-            used + chunks[ci - 1].tokens <= EXPAND_TOKENS:
+    if (
+        EXPAND_BACK
+        and ci > 0
+        and paths[ci - 1] == base
+        and used + chunks[ci - 1].tokens <= EXPAND_TOKENS
+    ):
         out.append(ci - 1)
     return out
 
 
-def document_budget(settings: Settings, document_tokens: int,
-                    budget_tokens: int | None = None) -> int:
+def document_budget(
+    settings: Settings, document_tokens: int, budget_tokens: int | None = None
+) -> int:
     if budget_tokens is not None:
         return budget_tokens
     s = settings.select
     return min(s.document_budget_tokens, int(s.document_budget_fraction * document_tokens))
 
 
-def select_document(doc_sha: str, path: str, chunks: list[Chunk], profile: Profile,
-                    settings: Settings, scorer: Scorer | None = None,
-                    budget_tokens: int | None = None, *,
-                    embedding_cache: EmbeddingCache | None = None,
-                    scores: np.ndarray | None = None,
-                    threshold: Threshold | None = None) -> DocumentSelection:
+def select_document(
+    doc_sha: str,
+    path: str,
+    chunks: list[Chunk],
+    profile: Profile,
+    settings: Settings,
+    scorer: Scorer | None = None,
+    budget_tokens: int | None = None,
+    *,
+    embedding_cache: EmbeddingCache | None = None,
+    scores: np.ndarray | None = None,
+    threshold: Threshold | None = None,
+) -> DocumentSelection:
     """Select, for each question of ``profile``, the chunks of one document it needs.
 
     ``scores`` (questions x chunks) may be passed to reuse a scoring pass;
@@ -198,8 +219,11 @@ def select_document(doc_sha: str, path: str, chunks: list[Chunk], profile: Profi
     doc_tokens = sum(c.tokens for c in chunks)
     if scores is None:
         assert scorer is not None
-        scores = question_scores(scorer, profile, chunks) if chunks else \
-            np.zeros((len(profile.questions), 0), dtype=np.float32)
+        scores = (
+            question_scores(scorer, profile, chunks)
+            if chunks
+            else np.zeros((len(profile.questions), 0), dtype=np.float32)
+        )
     thr = threshold or threshold_for(scorer_name, s.threshold, profile.name)
 
     # -- per question: threshold, chunk cap and question budget --
@@ -230,8 +254,9 @@ def select_document(doc_sha: str, path: str, chunks: list[Chunk], profile: Profi
                 reason = "above threshold"
                 kept.append(int(ci))
                 used += c.tokens
-            dec[int(ci)] = ChunkDecision(chunk_id=c.id, kept=reason == "above threshold",
-                                         score=sc, rank=rank, reason=reason)
+            dec[int(ci)] = ChunkDecision(
+                chunk_id=c.id, kept=reason == "above threshold", score=sc, rank=rank, reason=reason
+            )
         picks.append(kept)
         decisions.append(dec)
 
@@ -271,16 +296,21 @@ def select_document(doc_sha: str, path: str, chunks: list[Chunk], profile: Profi
 
     sequence = queue + rest
     if PRIMARY_ROUND_ROBIN:
-        sequence = queue + [(qi, p[r]) for r in range(1, max((len(p) for p in picks), default=0))
-                            for qi, p in enumerate(picks) if r < len(p)]
+        sequence = queue + [
+            (qi, p[r])
+            for r in range(1, max((len(p) for p in picks), default=0))
+            for qi, p in enumerate(picks)
+            if r < len(p)
+        ]
     for qi, ci in sequence:
         if admit(qi, ci, None):
             if not EXPAND_DEFERRED:
                 expand(qi, ci)
         else:
             d = decisions[qi][ci]
-            decisions[qi][ci] = d.model_copy(update={"kept": False,
-                                                     "reason": "over document budget"})
+            decisions[qi][ci] = d.model_copy(
+                update={"kept": False, "reason": "over document budget"}
+            )
     if EXPAND_DEFERRED:
         # -- the rest of each selected clause, once every question has its picks --
         for qi, ci in sequence:
@@ -289,9 +319,16 @@ def select_document(doc_sha: str, path: str, chunks: list[Chunk], profile: Profi
     # -- fill: while the document budget allows, round-robin over the questions that
     #    have something relevant, each taking its next chunk by rank down to the fill
     #    floor, so recall grows with the budget --
-    orders = [[int(ci) for ci in np.argsort(-scores[qi], kind="stable")
-               if float(scores[qi, ci]) >= thr.fill_floor]
-              if picks[qi] else [] for qi in range(len(picks))]
+    orders = [
+        [
+            int(ci)
+            for ci in np.argsort(-scores[qi], kind="stable")
+            if float(scores[qi, ci]) >= thr.fill_floor
+        ]
+        if picks[qi]
+        else []
+        for qi in range(len(picks))
+    ]
     pos = [0] * len(picks)
     live = [qi for qi in range(len(picks)) if orders[qi]]
     while live and spent < limit:
@@ -314,16 +351,35 @@ def select_document(doc_sha: str, path: str, chunks: list[Chunk], profile: Profi
     questions: list[QuestionSelection] = []
     for qi, q in enumerate(profile.questions):
         dec = decisions[qi]
-        sel = [SelectedChunk(chunk_id=chunks[ci].id, text=chunks[ci].text,
-                             heading_path=list(chunks[ci].heading_path),
-                             page_start=chunks[ci].page_start, page_end=chunks[ci].page_end,
-                             start=chunks[ci].start, end=chunks[ci].end,
-                             tokens=chunks[ci].tokens, score=dec[ci].score,
-                             rank=dec[ci].rank, reason=dec[ci].reason)
-               for ci in final[qi]]
-        questions.append(QuestionSelection(
-            question_id=q.id, threshold=thresholds[qi], chunks=sel,
-            decisions=sorted(dec.values(), key=lambda d: d.rank)))
-    return DocumentSelection(document_sha=doc_sha, path=path, profile=profile.name,
-                             scorer=scorer_name, document_tokens=doc_tokens,
-                             questions=questions)
+        sel = [
+            SelectedChunk(
+                chunk_id=chunks[ci].id,
+                text=chunks[ci].text,
+                heading_path=list(chunks[ci].heading_path),
+                page_start=chunks[ci].page_start,
+                page_end=chunks[ci].page_end,
+                start=chunks[ci].start,
+                end=chunks[ci].end,
+                tokens=chunks[ci].tokens,
+                score=dec[ci].score,
+                rank=dec[ci].rank,
+                reason=dec[ci].reason,
+            )
+            for ci in final[qi]
+        ]
+        questions.append(
+            QuestionSelection(
+                question_id=q.id,
+                threshold=thresholds[qi],
+                chunks=sel,
+                decisions=sorted(dec.values(), key=lambda d: d.rank),
+            )
+        )
+    return DocumentSelection(
+        document_sha=doc_sha,
+        path=path,
+        profile=profile.name,
+        scorer=scorer_name,
+        document_tokens=doc_tokens,
+        questions=questions,
+    )

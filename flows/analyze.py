@@ -32,8 +32,10 @@ def analyze_flow(run_id: int, settings: Settings) -> AnalyzeSummary:
         run = s.get(RunRow, run_id)
         if run is None:
             raise ConfigError(f"no run {run_id}")
-        doc_ids = [r.document_id for r in s.exec(
-            select(SelectionDocRow).where(SelectionDocRow.run_id == run_id))]
+        doc_ids = [
+            r.document_id
+            for r in s.exec(select(SelectionDocRow).where(SelectionDocRow.run_id == run_id))
+        ]
     if not doc_ids:
         raise ConfigError(f"run {run_id} has no stored selections; run docsieve select first")
     stages.ensure_budgets(db, settings, run_id)
@@ -45,14 +47,22 @@ def analyze_flow(run_id: int, settings: Settings) -> AnalyzeSummary:
             sel = load_selection(s, run_id, doc_id)
         stages.ensure_budgets(db, settings, run_id, doc_id)
         profile = load_profile(sel.profile, settings.data_dir)
-        outcome = stages.analyze_stage(db, settings, run_id, doc_id, sel, profile, main,
-                                       _prices(settings.data_dir), cheaper)
+        outcome = stages.analyze_stage(
+            db, settings, run_id, doc_id, sel, profile, main, _prices(settings.data_dir), cheaper
+        )
         if outcome.analysis is not None:
             out.analyses.append(outcome.analysis)
         else:
             out.deferred.append(sel.path)
-        stages.record_stage2_ledger(db, settings, run_id, doc_id,
-                                    doc_tokens=sel.document_tokens, selection=sel,
-                                    outcome=outcome, prices=_prices(settings.data_dir))
+        stages.record_stage2_ledger(
+            db,
+            settings,
+            run_id,
+            doc_id,
+            doc_tokens=sel.document_tokens,
+            selection=sel,
+            outcome=outcome,
+            prices=_prices(settings.data_dir),
+        )
         progress.advance(sel.path.rsplit("/", 1)[-1])
     return out

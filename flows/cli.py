@@ -25,8 +25,12 @@ from flows.runtime import configure_process_environment
 
 configure_process_environment()
 
-app = typer.Typer(name="docsieve", no_args_is_help=True, add_completion=False,
-                  help="Batch analysis of RFPs and contracts: select locally, analyze cheaply.")
+app = typer.Typer(
+    name="docsieve",
+    no_args_is_help=True,
+    add_completion=False,
+    help="Batch analysis of RFPs and contracts: select locally, analyze cheaply.",
+)
 out = Console()
 err = Console(stderr=True)
 
@@ -51,10 +55,16 @@ class _Bar:
     """Adapts flows.progress events to a Rich progress bar on stderr."""
 
     def __init__(self, enabled: bool) -> None:
-        self.progress = Progress(TextColumn("{task.description}"), BarColumn(),
-                                 MofNCompleteColumn(), TimeElapsedColumn(),
-                                 TextColumn("{task.fields[label]}"), console=err,
-                                 disable=not enabled, transient=False)
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[label]}"),
+            console=err,
+            disable=not enabled,
+            transient=False,
+        )
         self.task: Any = None
 
     def __call__(self, event: str, total: int | None, label: str | None) -> None:
@@ -107,16 +117,25 @@ def _flatten(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
 
 def _print_ingest(results: list[IngestResult], as_json: bool) -> None:
     if as_json:
-        print(json.dumps([r.model_dump(mode="json", exclude={"sha256", "document_id"})
-                          for r in results], indent=2))
+        print(
+            json.dumps(
+                [r.model_dump(mode="json", exclude={"sha256", "document_id"}) for r in results],
+                indent=2,
+            )
+        )
         return
     table = Table("file", "status", "type", "pages", "tokens", "reason", title="ingest")
     colours = {"ok": "green", "unchanged": "dim", "skipped": "yellow"}
     for r in results:
         c = colours.get(r.status.value, "red")
-        table.add_row(Path(r.path).name, f"[{c}]{r.status.value}[/{c}]",
-                      r.doc_type.value if r.doc_type else "", str(r.pages or ""),
-                      str(r.tokens or ""), r.reason or "")
+        table.add_row(
+            Path(r.path).name,
+            f"[{c}]{r.status.value}[/{c}]",
+            r.doc_type.value if r.doc_type else "",
+            str(r.pages or ""),
+            str(r.tokens or ""),
+            r.reason or "",
+        )
     out.print(table)
 
 
@@ -179,18 +198,43 @@ def chunk(
     except DocsieveError as exc:
         raise _fail(exc) from exc
     if as_json:
-        print(json.dumps([{"id": c.id, "text": c.text, "heading_path": c.heading_path,
-                           "pages": [c.page_start, c.page_end], "span": [c.start, c.end],
-                           "tokens": c.tokens, "kind": c.kind} for c in chunked.chunks],
-                         indent=2))
+        print(
+            json.dumps(
+                [
+                    {
+                        "id": c.id,
+                        "text": c.text,
+                        "heading_path": c.heading_path,
+                        "pages": [c.page_start, c.page_end],
+                        "span": [c.start, c.end],
+                        "tokens": c.tokens,
+                        "kind": c.kind,
+                    }
+                    for c in chunked.chunks
+                ],
+                indent=2,
+            )
+        )
         return
-    table = Table("#", "heading path", "pages", "span", "tokens", "text",
-                  title=f"{file.name}: {len(chunked.chunks)} chunks ({chunked.chunker})")
+    table = Table(
+        "#",
+        "heading path",
+        "pages",
+        "span",
+        "tokens",
+        "text",
+        title=f"{file.name}: {len(chunked.chunks)} chunks ({chunked.chunker})",
+    )
     for c in chunked.chunks:
-        pages = str(c.page_start) if c.page_start == c.page_end else \
-            f"{c.page_start}-{c.page_end}"
-        table.add_row(str(c.index), " > ".join(c.heading_path), pages, f"{c.start}-{c.end}",
-                      str(c.tokens), c.text[:90].replace("\n", " "))
+        pages = str(c.page_start) if c.page_start == c.page_end else f"{c.page_start}-{c.page_end}"
+        table.add_row(
+            str(c.index),
+            " > ".join(c.heading_path),
+            pages,
+            f"{c.start}-{c.end}",
+            str(c.tokens),
+            c.text[:90].replace("\n", " "),
+        )
     out.print(table)
 
 
@@ -208,25 +252,59 @@ def select_cmd(
     _require(path)
     summary = _with_bar(as_json, select_flow, str(path), settings, profile, budget)
     if as_json:
-        print(json.dumps({"run_id": summary.run_id, "documents": [{
-            "path": sel.path, "profile": sel.profile,
-            "document_tokens": sel.document_tokens, "selected_tokens": sel.selected_tokens,
-            "fraction": round(sel.fraction, 4),
-            "questions": [{"question_id": q.question_id, "tokens": q.tokens, "sections": [
-                {"chunk_id": c.chunk_id, "text": c.text, "score": round(c.score, 4),
-                 "tokens": c.tokens, "pages": [c.page_start, c.page_end],
-                 "span": [c.start, c.end], "heading_path": c.heading_path}
-                for c in q.chunks]} for q in sel.questions]}
-            for sel in summary.selections]}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "run_id": summary.run_id,
+                    "documents": [
+                        {
+                            "path": sel.path,
+                            "profile": sel.profile,
+                            "document_tokens": sel.document_tokens,
+                            "selected_tokens": sel.selected_tokens,
+                            "fraction": round(sel.fraction, 4),
+                            "questions": [
+                                {
+                                    "question_id": q.question_id,
+                                    "tokens": q.tokens,
+                                    "sections": [
+                                        {
+                                            "chunk_id": c.chunk_id,
+                                            "text": c.text,
+                                            "score": round(c.score, 4),
+                                            "tokens": c.tokens,
+                                            "pages": [c.page_start, c.page_end],
+                                            "span": [c.start, c.end],
+                                            "heading_path": c.heading_path,
+                                        }
+                                        for c in q.chunks
+                                    ],
+                                }
+                                for q in sel.questions
+                            ],
+                        }
+                        for sel in summary.selections
+                    ],
+                },
+                indent=2,
+            )
+        )
     else:
         for sel in summary.selections:
-            table = Table("question", "sections (chunk: pages, score)", "tokens",
-                          title=f"{Path(sel.path).name}: {sel.selected_tokens:,} of "
-                                f"{sel.document_tokens:,} tokens ({sel.fraction:.1%})")
+            table = Table(
+                "question",
+                "sections (chunk: pages, score)",
+                "tokens",
+                title=f"{Path(sel.path).name}: {sel.selected_tokens:,} of "
+                f"{sel.document_tokens:,} tokens ({sel.fraction:.1%})",
+            )
             for q in sel.questions:
-                table.add_row(q.question_id, ", ".join(
-                    f"{c.chunk_id[:8]}: p{c.page_start} {c.score:.2f}" for c in q.chunks)
-                    or "[dim]none relevant[/dim]", str(q.tokens))
+                table.add_row(
+                    q.question_id,
+                    ", ".join(f"{c.chunk_id[:8]}: p{c.page_start} {c.score:.2f}" for c in q.chunks)
+                    or "[dim]none relevant[/dim]",
+                    str(q.tokens),
+                )
             out.print(table)
         out.print(f"run {summary.run_id}: analyse with `docsieve analyze {summary.run_id}`")
     if any(r.status in ATTENTION for r in summary.ingest):
@@ -265,12 +343,17 @@ def analyze(
 def _print_analyses(analyses: list[Any]) -> None:
     for a in analyses:
         tag = " [dim](extractive)[/dim]" if a.extractive else ""
-        table = Table("question", "answer", "pages", title=f"{a.document_sha[:12]}: "
-                      f"{a.status} by {a.provider}/{a.model}{tag}")
+        table = Table(
+            "question",
+            "answer",
+            "pages",
+            title=f"{a.document_sha[:12]}: {a.status} by {a.provider}/{a.model}{tag}",
+        )
         for ans in a.answers:
             pages = sorted({str(c.page_start) for c in ans.citations})
-            table.add_row(ans.question_id, (ans.answer or "[dim]not found[/dim]")[:160],
-                          ", ".join(pages))
+            table.add_row(
+                ans.question_id, (ans.answer or "[dim]not found[/dim]")[:160], ", ".join(pages)
+            )
         out.print(table)
 
 
@@ -288,18 +371,32 @@ def run(
 
     settings = _settings()
     _require(path)
-    summary = _with_bar(as_json, run_with_runner, str(path), settings, profile=profile,
-                        doc_type=doc_type, fresh=fresh)
+    summary = _with_bar(
+        as_json,
+        run_with_runner,
+        str(path),
+        settings,
+        profile=profile,
+        doc_type=doc_type,
+        fresh=fresh,
+    )
     db = _open_db(settings)
     with db.session() as s:
         report = build_report(s, summary.run_id)
     if as_json:
         from flows.reports import summary_dict
 
-        print(json.dumps({**summary_dict(report), "resumed": summary.resumed,
-                          "documents": [d.model_dump() for d in summary.documents],
-                          "ingest": [r.model_dump(mode="json") for r in summary.ingest]},
-                         indent=2))
+        print(
+            json.dumps(
+                {
+                    **summary_dict(report),
+                    "resumed": summary.resumed,
+                    "documents": [d.model_dump() for d in summary.documents],
+                    "ingest": [r.model_dump(mode="json") for r in summary.ingest],
+                },
+                indent=2,
+            )
+        )
     else:
         if summary.resumed:
             out.print(f"resumed unfinished run {summary.run_id}")
@@ -316,20 +413,38 @@ def _print_report(report: Any) -> None:
     for key, label in FUNNEL:
         funnel.add_row(label, f"{int(report.funnel[key]['tokens']):,}")
     out.print(funnel)
-    docs = Table("document", "status", "doc tokens", "selected", "stage-2 in/out", "cost $",
-                 "note", title="documents")
+    docs = Table(
+        "document",
+        "status",
+        "doc tokens",
+        "selected",
+        "stage-2 in/out",
+        "cost $",
+        "note",
+        title="documents",
+    )
     for d in report.documents:
-        docs.add_row(Path(d.path).name, d.status, f"{d.document_tokens:,}",
-                     f"{d.selected_tokens:,}", f"{d.input_tokens:,}/{d.output_tokens:,}",
-                     f"{d.cost_usd:.4f}", "; ".join(d.degraded) or (d.reason or "")[:80])
+        docs.add_row(
+            Path(d.path).name,
+            d.status,
+            f"{d.document_tokens:,}",
+            f"{d.selected_tokens:,}",
+            f"{d.input_tokens:,}/{d.output_tokens:,}",
+            f"{d.cost_usd:.4f}",
+            "; ".join(d.degraded) or (d.reason or "")[:80],
+        )
     out.print(docs)
-    out.print(f"sent {report.selected_fraction:.1%} of document tokens; stage-2 cost "
-              f"${report.cost_by_stage['stage 2 (API)']:.4f} vs ${report.baseline_usd:.4f} for "
-              f"whole documents; stage-1 compute {report.stage1_seconds:.1f} s")
+    out.print(
+        f"sent {report.selected_fraction:.1%} of document tokens; stage-2 cost "
+        f"${report.cost_by_stage['stage 2 (API)']:.4f} vs ${report.baseline_usd:.4f} for "
+        f"whole documents; stage-1 compute {report.stage1_seconds:.1f} s"
+    )
     if report.reference:
         ref = report.reference
-        out.print(f"at {ref['model']} list prices the selection would cost "
-                  f"${ref['selected_usd']:.4f} against ${ref['whole_usd']:.4f} for whole documents")
+        out.print(
+            f"at {ref['model']} list prices the selection would cost "
+            f"${ref['selected_usd']:.4f} against ${ref['whole_usd']:.4f} for whole documents"
+        )
 
 
 @app.command()
@@ -355,10 +470,13 @@ def report(
             raise typer.Exit(EXIT_USAGE) from exc
     if export is not None:
         export.mkdir(parents=True, exist_ok=True)
-        files = {f"run-{rid}.md": reports.to_markdown(rep), f"run-{rid}.json": reports.to_json(rep),
-                 f"run-{rid}-documents.csv": reports.documents_csv(rep),
-                 f"run-{rid}-answers.csv": reports.answers_csv(rep),
-                 f"run-{rid}.html": reports.to_html(rep)}
+        files = {
+            f"run-{rid}.md": reports.to_markdown(rep),
+            f"run-{rid}.json": reports.to_json(rep),
+            f"run-{rid}-documents.csv": reports.documents_csv(rep),
+            f"run-{rid}-answers.csv": reports.answers_csv(rep),
+            f"run-{rid}.html": reports.to_html(rep),
+        }
         for name, text in files.items():
             (export / name).write_text(text, encoding="utf-8")
         err.print(f"wrote {', '.join(files)} to {export}")
@@ -389,19 +507,28 @@ def replay(
         with db.session() as s:
             new_run = repo.start_run(s, "replay", root=f"run {run_id}").id
     try:
-        rep = do_replay(run_id, store, settings, provider=provider, model=model,
-                        new_run_id=new_run)
+        rep = do_replay(run_id, store, settings, provider=provider, model=model, new_run_id=new_run)
     except DocsieveError as exc:
         raise _fail(exc) from exc
     if as_json:
         print(rep.model_dump_json(indent=2))
     else:
-        table = Table("document", "before", "after", "identical", "differences",
-                      title=f"replay of run {run_id} ({rep.mode})")
+        table = Table(
+            "document",
+            "before",
+            "after",
+            "identical",
+            "differences",
+            title=f"replay of run {run_id} ({rep.mode})",
+        )
         for d in rep.documents:
-            table.add_row(d.document_sha[:12], f"{d.provider_before}/{d.model_before}",
-                          f"{d.provider_after}/{d.model_after}", "yes" if d.identical else "no",
-                          d.error or ", ".join(x.question_id for x in d.diffs))
+            table.add_row(
+                d.document_sha[:12],
+                f"{d.provider_before}/{d.model_before}",
+                f"{d.provider_after}/{d.model_after}",
+                "yes" if d.identical else "no",
+                d.error or ", ".join(x.question_id for x in d.diffs),
+            )
         out.print(table)
         out.print("identical" if rep.identical else f"{rep.changed} document(s) differ")
     if not rep.identical:
@@ -426,8 +553,10 @@ def cost(
     run_id: Annotated[int | None, typer.Option(help="one run; default every run")] = None,
     volume: Annotated[int, typer.Option(help="documents per month")] = 1000,
     gpu_hourly: Annotated[float, typer.Option(help="rented GPU, $ per hour")] = 1.10,
-    selfhosted_docs_per_hour: Annotated[float | None, typer.Option(
-        help="measured self-hosted stage-2 throughput; default: stage-1 rate")] = None,
+    selfhosted_docs_per_hour: Annotated[
+        float | None,
+        typer.Option(help="measured self-hosted stage-2 throughput; default: stage-1 rate"),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """The cost model from the ledger: per document, per month, and GPU break-even."""
@@ -436,8 +565,13 @@ def cost(
     settings = _settings()
     db = _open_db(settings)
     with db.session() as s:
-        m = build_cost_model(s, run_id=run_id, volume=volume, gpu_usd_per_hour=gpu_hourly,
-                             selfhosted_docs_per_hour=selfhosted_docs_per_hour)
+        m = build_cost_model(
+            s,
+            run_id=run_id,
+            volume=volume,
+            gpu_usd_per_hour=gpu_hourly,
+            selfhosted_docs_per_hour=selfhosted_docs_per_hour,
+        )
     if as_json:
         print(m.model_dump_json(indent=2))
         return
@@ -448,13 +582,18 @@ def cost(
         ("stage-1 compute per document", f"{m.stage1_seconds_per_doc:.2f} s"),
         (f"API cost per month at {m.volume_per_month:,} docs", f"${m.api_usd_per_month:,.2f}"),
         ("whole documents per month", f"${m.baseline_usd_per_month:,.2f}"),
-        (f"self-hosted on a ${m.gpu_usd_per_hour:.2f}/h GPU, per document",
-         f"${m.selfhosted_usd_per_doc:.4f} at {m.selfhosted_docs_per_hour:,.0f} docs/h"),
+        (
+            f"self-hosted on a ${m.gpu_usd_per_hour:.2f}/h GPU, per document",
+            f"${m.selfhosted_usd_per_doc:.4f} at {m.selfhosted_docs_per_hour:,.0f} docs/h",
+        ),
         ("self-hosted, GPU always on, per month", f"${m.selfhosted_always_on_usd_per_month:,.2f}"),
         ("GPU hours needed per month", f"{m.gpu_hours_per_month:,.1f}"),
-        ("break-even volume (always-on GPU vs API)",
-         f"{m.breakeven_docs_per_month:,.0f} docs/month" if m.breakeven_docs_per_month
-         else "n/a (no API spend measured)"),
+        (
+            "break-even volume (always-on GPU vs API)",
+            f"{m.breakeven_docs_per_month:,.0f} docs/month"
+            if m.breakeven_docs_per_month
+            else "n/a (no API spend measured)",
+        ),
     ]
     for k, v in rows:
         table.add_row(k, v)

@@ -34,8 +34,14 @@ class CostModel(BaseModel):
     gpu_hours_per_month: float
 
 
-def build_cost_model(s: Session, *, run_id: int | None, volume: int, gpu_usd_per_hour: float,
-                     selfhosted_docs_per_hour: float | None) -> CostModel:
+def build_cost_model(
+    s: Session,
+    *,
+    run_id: int | None,
+    volume: int,
+    gpu_usd_per_hour: float,
+    selfhosted_docs_per_hour: float | None,
+) -> CostModel:
     q = select(LedgerRow)
     if run_id is not None:
         q = q.where(LedgerRow.run_id == run_id)
@@ -55,11 +61,19 @@ def build_cost_model(s: Session, *, run_id: int | None, volume: int, gpu_usd_per
     per_doc = gpu_usd_per_hour / rate if rate else float("inf")
     always_on = gpu_usd_per_hour * HOURS_PER_MONTH
     return CostModel(
-        documents=len(analysed), api_usd_per_doc=api, baseline_usd_per_doc=baseline,
-        stage1_seconds_per_doc=stage1, input_tokens_per_doc=tin, output_tokens_per_doc=tout,
-        volume_per_month=volume, api_usd_per_month=api * volume,
-        baseline_usd_per_month=baseline * volume, gpu_usd_per_hour=gpu_usd_per_hour,
-        selfhosted_docs_per_hour=rate, selfhosted_usd_per_doc=per_doc,
+        documents=len(analysed),
+        api_usd_per_doc=api,
+        baseline_usd_per_doc=baseline,
+        stage1_seconds_per_doc=stage1,
+        input_tokens_per_doc=tin,
+        output_tokens_per_doc=tout,
+        volume_per_month=volume,
+        api_usd_per_month=api * volume,
+        baseline_usd_per_month=baseline * volume,
+        gpu_usd_per_hour=gpu_usd_per_hour,
+        selfhosted_docs_per_hour=rate,
+        selfhosted_usd_per_doc=per_doc,
         selfhosted_always_on_usd_per_month=always_on,
         breakeven_docs_per_month=(always_on / api) if api > 0 else None,
-        gpu_hours_per_month=(volume / rate) if rate else float("inf"))
+        gpu_hours_per_month=(volume / rate) if rate else float("inf"),
+    )

@@ -37,14 +37,19 @@ class IngestSummary(BaseModel):
 
 
 @task(name="ingest-document", cache_policy=NO_CACHE, task_run_name="ingest {path.name}")
-def ingest_document(settings: Settings, run_id: int, path: Path,
-                    doc_type: DocType | None = None) -> IngestResult:
+def ingest_document(
+    settings: Settings, run_id: int, path: Path, doc_type: DocType | None = None
+) -> IngestResult:
     return steps.ingest_file(database(settings), settings, run_id, path, doc_type)
 
 
-def ingest_paths(settings: Settings, run_id: int, root: Path,
-                 doc_type: DocType | None = None,
-                 skip: set[str] | None = None) -> list[IngestResult]:
+def ingest_paths(
+    settings: Settings,
+    run_id: int,
+    root: Path,
+    doc_type: DocType | None = None,
+    skip: set[str] | None = None,
+) -> list[IngestResult]:
     """Discover files under ``root`` and ingest each; rejected files are recorded too.
 
     ``skip`` holds paths this run already recorded (a resumed run).
@@ -52,14 +57,20 @@ def ingest_paths(settings: Settings, run_id: int, root: Path,
     from parsers import discover
 
     db = database(settings)
-    found = [f for f in discover(root, settings)
-             if not skip or (str(f.path) not in skip and steps.document_key(f.path) not in skip)]
+    found = [
+        f
+        for f in discover(root, settings)
+        if not skip or (str(f.path) not in skip and steps.document_key(f.path) not in skip)
+    ]
     progress.start(len(found), "ingest")
     results: list[IngestResult] = []
     for item in found:
         if item.status is not None:
-            results.append(steps.record_rejection(db, run_id, item.path,
-                                                  DocStatus(item.status), item.reason or ""))
+            results.append(
+                steps.record_rejection(
+                    db, run_id, item.path, DocStatus(item.status), item.reason or ""
+                )
+            )
         else:
             results.append(ingest_document(settings, run_id, item.path, doc_type))
         progress.advance(item.path.name)

@@ -69,8 +69,11 @@ def _scorer(settings: Settings) -> Scorer:
         from extractors import get_scorer
         from storage.selection_repo import SqlEmbeddingCache
 
-        _shared[key] = get_scorer(settings.select.scorer, settings.select,
-                                  embedding_cache=SqlEmbeddingCache(database(settings)))
+        _shared[key] = get_scorer(
+            settings.select.scorer,
+            settings.select,
+            embedding_cache=SqlEmbeddingCache(database(settings)),
+        )
     return _shared[key]
 
 
@@ -82,8 +85,9 @@ def _analyzers(settings: Settings) -> tuple[Analyzer, Analyzer | None]:
         from analyzers.base import primary_spec
         from storage.calls_repo import CallStore
 
-        secrets = [s.get_secret_value() for s in (settings.anthropic_api_key,
-                                                  settings.openai_api_key) if s]
+        secrets = [
+            s.get_secret_value() for s in (settings.anthropic_api_key, settings.openai_api_key) if s
+        ]
         store = CallStore(database(settings), secrets=secrets)
         main = Analyzer(settings, store)
         cheaper = None
@@ -111,9 +115,13 @@ def _stage2_slot(settings: Settings) -> Any:
     return concurrency(settings.run.stage2_limit_name, occupy=1, strict=False)
 
 
-def process_document_plain(settings: Settings, run_id: int, document_id: int,
-                           profile_name: str | None = None,
-                           chunker: str | None = None) -> DocumentResult:
+def process_document_plain(
+    settings: Settings,
+    run_id: int,
+    document_id: int,
+    profile_name: str | None = None,
+    chunker: str | None = None,
+) -> DocumentResult:
     """Chunk, select and analyse one stored document (resumable, budgeted)."""
     db = database(settings)
     with db.session() as s:
@@ -124,39 +132,88 @@ def process_document_plain(settings: Settings, run_id: int, document_id: int,
         profile = stages.profile_for(doc, settings, profile_name)
     except ConfigError as exc:
         with db.session() as s:
-            repo.add_run_item(s, run_id, doc.path, "skipped", reason=str(exc),
-                              document_id=document_id, stage="analyze")
-        return DocumentResult(document_id=document_id, path=doc.path, status="skipped",
-                              reason=str(exc), document_tokens=doc_tokens)
+            repo.add_run_item(
+                s,
+                run_id,
+                doc.path,
+                "skipped",
+                reason=str(exc),
+                document_id=document_id,
+                stage="analyze",
+            )
+        return DocumentResult(
+            document_id=document_id,
+            path=doc.path,
+            status="skipped",
+            reason=str(exc),
+            document_tokens=doc_tokens,
+        )
     chunked = stages.chunk_stage(db, settings, document_id, doc, chunker)
-    sel, sel_seconds = stages.select_stage(db, settings, run_id, document_id, doc,
-                                           chunked.chunks, profile, scorer=_scorer(settings))
+    sel, sel_seconds = stages.select_stage(
+        db, settings, run_id, document_id, doc, chunked.chunks, profile, scorer=_scorer(settings)
+    )
     main, cheaper = _analyzers(settings)
     stages.ensure_budgets(db, settings, run_id, document_id)
     with _stage2_slot(settings):
-        outcome = stages.analyze_stage(db, settings, run_id, document_id, sel, profile, main,
-                                       _prices(settings.data_dir), cheaper)
-    stages.record_stage1_ledger(db, run_id, document_id, doc_tokens=doc_tokens,
-                                chunked=chunked, selection=sel, select_seconds=sel_seconds)
-    stages.record_stage2_ledger(db, settings, run_id, document_id, doc_tokens=doc_tokens,
-                                selection=sel, outcome=outcome, prices=_prices(settings.data_dir))
+        outcome = stages.analyze_stage(
+            db,
+            settings,
+            run_id,
+            document_id,
+            sel,
+            profile,
+            main,
+            _prices(settings.data_dir),
+            cheaper,
+        )
+    stages.record_stage1_ledger(
+        db,
+        run_id,
+        document_id,
+        doc_tokens=doc_tokens,
+        chunked=chunked,
+        selection=sel,
+        select_seconds=sel_seconds,
+    )
+    stages.record_stage2_ledger(
+        db,
+        settings,
+        run_id,
+        document_id,
+        doc_tokens=doc_tokens,
+        selection=sel,
+        outcome=outcome,
+        prices=_prices(settings.data_dir),
+    )
     a = outcome.analysis
     status = "deferred" if outcome.deferred else (a.status if a else "failed")
     reason = outcome.reason or (a.reason if a else None)
     if outcome.degraded and status != "deferred":
         reason = "; ".join(outcome.degraded) + (f"; {reason}" if reason else "")
     with db.session() as s:
-        repo.add_run_item(s, run_id, doc.path, status, reason=reason, document_id=document_id,
-                          stage="analyze")
-    return DocumentResult(document_id=document_id, path=doc.path, status=status, reason=reason,
-                          degraded=outcome.degraded, selected_tokens=sel.selected_tokens,
-                          document_tokens=doc_tokens)
+        repo.add_run_item(
+            s, run_id, doc.path, status, reason=reason, document_id=document_id, stage="analyze"
+        )
+    return DocumentResult(
+        document_id=document_id,
+        path=doc.path,
+        status=status,
+        reason=reason,
+        degraded=outcome.degraded,
+        selected_tokens=sel.selected_tokens,
+        document_tokens=doc_tokens,
+    )
 
 
 @task(name="process-document", cache_policy=NO_CACHE, task_run_name="process {name}")
-def process_document(settings: Settings, run_id: int, document_id: int, name: str,
-                     profile_name: str | None = None,
-                     chunker: str | None = None) -> DocumentResult:
+def process_document(
+    settings: Settings,
+    run_id: int,
+    document_id: int,
+    name: str,
+    profile_name: str | None = None,
+    chunker: str | None = None,
+) -> DocumentResult:
     return process_document_plain(settings, run_id, document_id, profile_name, chunker)
 
 
@@ -164,9 +221,11 @@ def resumable_run(settings: Settings, root: str, profile: str | None) -> int | N
     """The latest unfinished run of the same folder and profile, if any."""
     db = database(settings)
     with db.session() as s:
-        run = s.exec(select(RunRow).where(RunRow.kind == "run", RunRow.root == root,
-                                          RunRow.profile == profile)
-                     .order_by(col(RunRow.id).desc())).first()
+        run = s.exec(
+            select(RunRow)
+            .where(RunRow.kind == "run", RunRow.root == root, RunRow.profile == profile)
+            .order_by(col(RunRow.id).desc())
+        ).first()
         if run is not None and run.status != "completed":
             return run.id
     return None
@@ -180,16 +239,22 @@ def _ensure_stage2_limit(settings: Settings) -> None:
         try:
             client.read_global_concurrency_limit_by_name(settings.run.stage2_limit_name)
         except Exception:  # -- ObjectNotFound: create it once --
-            client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(
-                name=settings.run.stage2_limit_name, limit=settings.run.stage2_concurrency))
+            client.create_global_concurrency_limit(
+                GlobalConcurrencyLimitCreate(
+                    name=settings.run.stage2_limit_name, limit=settings.run.stage2_concurrency
+                )
+            )
 
 
 def _previous_ingest(settings: Settings, run_id: int) -> list[IngestResult]:
     db = database(settings)
     with db.session() as s:
-        return [IngestResult(path=i.path, status=DocStatus(i.status), reason=i.reason,
-                             document_id=i.document_id)
-                for i in repo.run_items(s, run_id, stage="ingest")]
+        return [
+            IngestResult(
+                path=i.path, status=DocStatus(i.status), reason=i.reason, document_id=i.document_id
+            )
+            for i in repo.run_items(s, run_id, stage="ingest")
+        ]
 
 
 def _publish(settings: Settings, run_id: int) -> None:
@@ -200,18 +265,27 @@ def _publish(settings: Settings, run_id: int) -> None:
 
     with database(settings).session() as s:
         report = build_report(s, run_id)
-    create_markdown_artifact(key=f"docsieve-run-{run_id}", markdown=to_markdown(report),
-                             description=f"docsieve run {run_id}: summary and answers")
-    create_table_artifact(key=f"docsieve-funnel-{run_id}",
-                          table=[{"stage": label, "tokens": int(report.funnel[k]["tokens"])}
-                                 for k, label in FUNNEL],
-                          description="token funnel")
+    create_markdown_artifact(
+        key=f"docsieve-run-{run_id}",
+        markdown=to_markdown(report),
+        description=f"docsieve run {run_id}: summary and answers",
+    )
+    create_table_artifact(
+        key=f"docsieve-funnel-{run_id}",
+        table=[{"stage": label, "tokens": int(report.funnel[k]["tokens"])} for k, label in FUNNEL],
+        description="token funnel",
+    )
 
 
 @flow(name="docsieve-run", flow_run_name="run {root}")
-def run_flow(root: str, settings: Settings, profile: str | None = None,
-             doc_type: DocType | None = None, chunker: str | None = None,
-             fresh: bool = False) -> RunSummary:
+def run_flow(
+    root: str,
+    settings: Settings,
+    profile: str | None = None,
+    doc_type: DocType | None = None,
+    chunker: str | None = None,
+    fresh: bool = False,
+) -> RunSummary:
     """Ingest, chunk, select and analyse ``root``; resume its unfinished run if any."""
     from prefect.runtime import flow_run
 
@@ -220,8 +294,9 @@ def run_flow(root: str, settings: Settings, profile: str | None = None,
     resumed = run_id is not None
     if run_id is None:
         with db.session() as s:
-            run = repo.start_run(s, "run", root=root, profile=profile,
-                                 settings_json=settings.masked())
+            run = repo.start_run(
+                s, "run", root=root, profile=profile, settings_json=settings.masked()
+            )
             run_id = run.id
     assert run_id is not None
     with db.session() as s:
@@ -242,17 +317,26 @@ def run_flow(root: str, settings: Settings, profile: str | None = None,
             results.append(process_document(settings, run_id, i, names[i], profile, chunker))
             progress.advance(names[i])
     else:
-        futures = [process_document.submit(settings, run_id, i, names[i], profile, chunker)
-                   for i in doc_ids]
+        futures = [
+            process_document.submit(settings, run_id, i, names[i], profile, chunker)
+            for i in doc_ids
+        ]
         for i, fut in zip(doc_ids, futures, strict=True):
             results.append(fut.result())
             progress.advance(names[i])
     summary = RunSummary(run_id=run_id, resumed=resumed, ingest=ingest, documents=results)
     deferred = [r.path for r in results if r.status == "deferred"]
     with db.session() as s:
-        repo.finish_run(s, run_id, "completed", {
-            "documents": len(results), "deferred": deferred,
-            "degraded": [r.path for r in results if r.degraded or r.status == "degraded"]})
+        repo.finish_run(
+            s,
+            run_id,
+            "completed",
+            {
+                "documents": len(results),
+                "deferred": deferred,
+                "degraded": [r.path for r in results if r.degraded or r.status == "degraded"],
+            },
+        )
     _publish(settings, run_id)
     return summary
 
@@ -270,13 +354,18 @@ def run_with_runner(root: str, settings: Settings, **kwargs: Any) -> RunSummary:
     try:
         from prefect_dask import DaskTaskRunner
     except ImportError as exc:
-        raise ConfigError("run.task_runner = 'dask' needs prefect-dask: "
-                          "pip install prefect-dask") from exc
+        raise ConfigError(
+            "run.task_runner = 'dask' needs prefect-dask: pip install prefect-dask"
+        ) from exc
     dask_runner: Any
     if settings.run.dask_address:
         dask_runner = DaskTaskRunner(address=settings.run.dask_address)
     else:
-        dask_runner = DaskTaskRunner(cluster_kwargs={"n_workers": settings.run.workers,
-                                                     "threads_per_worker": 1,
-                                                     "processes": True})
+        dask_runner = DaskTaskRunner(
+            cluster_kwargs={
+                "n_workers": settings.run.workers,
+                "threads_per_worker": 1,
+                "processes": True,
+            }
+        )
     return run_flow.with_options(task_runner=dask_runner)(root, settings, **kwargs)

@@ -30,29 +30,52 @@ class SelectSummary(BaseModel):
 
 
 @task(name="select-document", cache_policy=NO_CACHE, task_run_name="select {name}")
-def select_one(settings: Settings, run_id: int, document_id: int, name: str,
-               profile: str, budget_tokens: int | None = None) -> DocumentSelection:
+def select_one(
+    settings: Settings,
+    run_id: int,
+    document_id: int,
+    name: str,
+    profile: str,
+    budget_tokens: int | None = None,
+) -> DocumentSelection:
     db = database(settings)
     with db.session() as s:
         doc = repo.load_parsed(s, document_id)
     prof = load_profile(profile, settings.data_dir)
     chunked = stages.chunk_stage(db, settings, document_id, doc)
-    sel, seconds = stages.select_stage(db, settings, run_id, document_id, doc, chunked.chunks,
-                                       prof, scorer=_scorer(settings),
-                                       budget_tokens=budget_tokens)
-    stages.record_stage1_ledger(db, run_id, document_id, doc_tokens=sel.document_tokens,
-                                chunked=chunked, selection=sel, select_seconds=seconds)
+    sel, seconds = stages.select_stage(
+        db,
+        settings,
+        run_id,
+        document_id,
+        doc,
+        chunked.chunks,
+        prof,
+        scorer=_scorer(settings),
+        budget_tokens=budget_tokens,
+    )
+    stages.record_stage1_ledger(
+        db,
+        run_id,
+        document_id,
+        doc_tokens=sel.document_tokens,
+        chunked=chunked,
+        selection=sel,
+        select_seconds=seconds,
+    )
     return sel
 
 
 @flow(name="docsieve-select", flow_run_name="select {root}")
-def select_flow(root: str, settings: Settings, profile: str,
-                budget_tokens: int | None = None) -> SelectSummary:
+def select_flow(
+    root: str, settings: Settings, profile: str, budget_tokens: int | None = None
+) -> SelectSummary:
     load_profile(profile, settings.data_dir)  # -- fail fast on a bad profile --
     db = database(settings)
     with db.session() as s:
-        run = repo.start_run(s, "select", root=root, profile=profile,
-                             settings_json=settings.masked())
+        run = repo.start_run(
+            s, "select", root=root, profile=profile, settings_json=settings.masked()
+        )
         run_id = run.id
     assert run_id is not None
     ingest = ingest_paths(settings, run_id, Path(root))

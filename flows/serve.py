@@ -27,8 +27,11 @@ def scheduled_run(root: str, profile: str | None = None) -> RunSummary:
 def deployment(root: str, cron: str, profile: str | None = None) -> Any:
     """The deployment object (used by ``serve`` and by tests)."""
     return scheduled_run.to_deployment(
-        name=DEPLOYMENT_NAME, cron=cron, parameters={"root": root, "profile": profile},
-        description=f"docsieve: process new files in {root} on '{cron}'")
+        name=DEPLOYMENT_NAME,
+        cron=cron,
+        parameters={"root": root, "profile": profile},
+        description=f"docsieve: process new files in {root} on '{cron}'",
+    )
 
 
 def serve(root: str, cron: str, profile: str | None = None) -> None:  # pragma: no cover

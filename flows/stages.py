@@ -36,8 +36,9 @@ def profile_for(doc: ParsedDocument, settings: Settings, explicit: str | None) -
     dt = doc.doc_type.doc_type if doc.doc_type else DocType.OTHER
     name = PROFILE_BY_TYPE.get(dt)
     if name is None:
-        raise ConfigError(f"no shipped profile for document type {dt.value!r}; pass --profile",
-                          doc_type=dt.value)
+        raise ConfigError(
+            f"no shipped profile for document type {dt.value!r}; pass --profile", doc_type=dt.value
+        )
     return load_profile(name, settings.data_dir)
 
 
@@ -50,8 +51,13 @@ class Chunked:
     reused: bool
 
 
-def chunk_stage(db: Database, settings: Settings, document_id: int,
-                doc: ParsedDocument, chunker: str | None = None) -> Chunked:
+def chunk_stage(
+    db: Database,
+    settings: Settings,
+    document_id: int,
+    doc: ParsedDocument,
+    chunker: str | None = None,
+) -> Chunked:
     """Chunk a stored document, reusing the stored set made with the same options."""
     from chunkers import chunk_document, chunker_for, options_hash
 
@@ -65,16 +71,25 @@ def chunk_stage(db: Database, settings: Settings, document_id: int,
     name, chunks = chunk_document(doc, settings, name)
     seconds = time.perf_counter() - t0
     with db.session() as s:
-        cs = repo.save_chunk_set(s, document_id, name, ohash,
-                                 settings.chunk.model_dump(mode="json"), chunks)
+        cs = repo.save_chunk_set(
+            s, document_id, name, ohash, settings.chunk.model_dump(mode="json"), chunks
+        )
         assert cs.id is not None
         return Chunked(cs.id, name, chunks, seconds, False)
 
 
-def select_stage(db: Database, settings: Settings, run_id: int, document_id: int,
-                 doc: ParsedDocument, chunks: list[Chunk], profile: Profile, *,
-                 scorer: Scorer | None = None, budget_tokens: int | None = None,
-                 ) -> tuple[DocumentSelection, float]:
+def select_stage(
+    db: Database,
+    settings: Settings,
+    run_id: int,
+    document_id: int,
+    doc: ParsedDocument,
+    chunks: list[Chunk],
+    profile: Profile,
+    *,
+    scorer: Scorer | None = None,
+    budget_tokens: int | None = None,
+) -> tuple[DocumentSelection, float]:
     """Select the chunks the profile needs; a selection stored for this run is reused."""
     from extractors import select_document
     from storage.selection_repo import load_selection, save_selection
@@ -85,8 +100,7 @@ def select_stage(db: Database, settings: Settings, run_id: int, document_id: int
         except StorageError:
             pass
     t0 = time.perf_counter()
-    sel = select_document(doc.sha256, doc.path, chunks, profile, settings, scorer,
-                          budget_tokens)
+    sel = select_document(doc.sha256, doc.path, chunks, profile, settings, scorer, budget_tokens)
     seconds = time.perf_counter() - t0
     with db.session() as s:
         save_selection(s, run_id, document_id, sel)
@@ -101,21 +115,33 @@ def stored_analysis(db: Database, run_id: int, document_id: int) -> DocumentAnal
     from storage.tables_analysis import DocumentAnalysisRow
 
     with db.session() as s:
-        row = s.exec(select(DocumentAnalysisRow).where(
-            DocumentAnalysisRow.run_id == run_id, DocumentAnalysisRow.document_id == document_id,
-            col(DocumentAnalysisRow.status).in_(["analysed", "cached"]))
-            .order_by(col(DocumentAnalysisRow.id).desc())).first()
+        row = s.exec(
+            select(DocumentAnalysisRow)
+            .where(
+                DocumentAnalysisRow.run_id == run_id,
+                DocumentAnalysisRow.document_id == document_id,
+                col(DocumentAnalysisRow.status).in_(["analysed", "cached"]),
+            )
+            .order_by(col(DocumentAnalysisRow.id).desc())
+        ).first()
         return DocumentAnalysis.model_validate(row.analysis_json) if row else None
 
 
-def ensure_budgets(db: Database, settings: Settings, run_id: int,
-                   document_id: int | None = None) -> None:
+def ensure_budgets(
+    db: Database, settings: Settings, run_id: int, document_id: int | None = None
+) -> None:
     """The run's budget rows (and the document's) from ``settings.budget``."""
     b = settings.budget
     with db.session() as s:
-        budget.ensure_budgets(s, run_id, run_tokens=b.run_tokens, run_usd=b.run_usd,
-                              document_id=document_id, document_tokens=b.document_tokens,
-                              document_usd=b.document_usd)
+        budget.ensure_budgets(
+            s,
+            run_id,
+            run_tokens=b.run_tokens,
+            run_usd=b.run_usd,
+            document_id=document_id,
+            document_tokens=b.document_tokens,
+            document_usd=b.document_usd,
+        )
 
 
 @dataclass
@@ -126,13 +152,16 @@ class AnalyzeOutcome:
     reason: str | None = None
 
 
-def _estimate(req: AnalysisRequest, prices: PriceTable, model: str,
-              encoding: str) -> tuple[int, float]:
+def _estimate(
+    req: AnalysisRequest, prices: PriceTable, model: str, encoding: str
+) -> tuple[int, float]:
     """Worst-case tokens and dollars of a request: estimated input plus max output."""
     from docsieve.analysis import Usage
 
-    est_in = count_tokens(req.model_dump_json(include={"instructions", "sections", "questions",
-                                                       "answer_schema"}), encoding)
+    est_in = count_tokens(
+        req.model_dump_json(include={"instructions", "sections", "questions", "answer_schema"}),
+        encoding,
+    )
     usd = prices.cost(Usage(input_tokens=est_in, output_tokens=req.max_tokens), model) or 0.0
     return est_in + req.max_tokens, usd
 
@@ -153,9 +182,17 @@ def _drop_lowest(sel: DocumentSelection) -> bool:
     return True
 
 
-def analyze_stage(db: Database, settings: Settings, run_id: int, document_id: int,
-                  selection: DocumentSelection, profile: Profile, analyzer: Analyzer,
-                  prices: PriceTable, cheaper: Analyzer | None = None) -> AnalyzeOutcome:
+def analyze_stage(
+    db: Database,
+    settings: Settings,
+    run_id: int,
+    document_id: int,
+    selection: DocumentSelection,
+    profile: Profile,
+    analyzer: Analyzer,
+    prices: PriceTable,
+    cheaper: Analyzer | None = None,
+) -> AnalyzeOutcome:
     """Stage 2 within the run's and the document's budgets.
 
     The worst-case cost is reserved before the call. When it doesn't fit, the
@@ -186,8 +223,7 @@ def analyze_stage(db: Database, settings: Settings, run_id: int, document_id: in
                 degraded.append("switched to the cheaper model")
                 continue
             degraded.append("deferred to the next run")
-            return AnalyzeOutcome(None, deferred=True, degraded=degraded,
-                                  reason=f"budget: {exc}")
+            return AnalyzeOutcome(None, deferred=True, degraded=degraded, reason=f"budget: {exc}")
     try:
         analysis = chosen.analyze(sel, profile, run_id=run_id, document_id=document_id)
     except BaseException:
@@ -195,31 +231,65 @@ def analyze_stage(db: Database, settings: Settings, run_id: int, document_id: in
             budget.release(s, reservation)
         raise
     spent_usd = analysis.cost_usd or 0.0
-    spent_tokens = analysis.usage.input_tokens + analysis.usage.output_tokens \
-        + analysis.usage.cache_write_tokens + analysis.usage.cache_read_tokens
+    spent_tokens = (
+        analysis.usage.input_tokens
+        + analysis.usage.output_tokens
+        + analysis.usage.cache_write_tokens
+        + analysis.usage.cache_read_tokens
+    )
     with db.session() as s:
         budget.settle(s, reservation, spent_tokens, spent_usd)
     return AnalyzeOutcome(analysis, degraded=degraded)
 
 
-def record_stage1_ledger(db: Database, run_id: int, document_id: int, *, doc_tokens: int,
-                         chunked: Chunked, selection: DocumentSelection,
-                         select_seconds: float) -> None:
+def record_stage1_ledger(
+    db: Database,
+    run_id: int,
+    document_id: int,
+    *,
+    doc_tokens: int,
+    chunked: Chunked,
+    selection: DocumentSelection,
+    select_seconds: float,
+) -> None:
     """Write the document, chunk and select entries of the funnel."""
     with db.session() as s:
         ledger.record(s, run_id, document_id, "document", tokens_in=doc_tokens)
-        ledger.record(s, run_id, document_id, "chunk",
-                      tokens_in=sum(c.tokens for c in chunked.chunks), seconds=chunked.seconds,
-                      detail={"chunker": chunked.chunker, "chunks": len(chunked.chunks),
-                              "reused": chunked.reused})
-        ledger.record(s, run_id, document_id, "select", tokens_in=selection.selected_tokens,
-                      seconds=select_seconds,
-                      detail={"scorer": selection.scorer, "profile": selection.profile})
+        ledger.record(
+            s,
+            run_id,
+            document_id,
+            "chunk",
+            tokens_in=sum(c.tokens for c in chunked.chunks),
+            seconds=chunked.seconds,
+            detail={
+                "chunker": chunked.chunker,
+                "chunks": len(chunked.chunks),
+                "reused": chunked.reused,
+            },
+        )
+        ledger.record(
+            s,
+            run_id,
+            document_id,
+            "select",
+            tokens_in=selection.selected_tokens,
+            seconds=select_seconds,
+            detail={"scorer": selection.scorer, "profile": selection.profile},
+        )
 
 
-def record_stage2_ledger(db: Database, settings: Settings, run_id: int, document_id: int, *,
-                         doc_tokens: int, selection: DocumentSelection, outcome: AnalyzeOutcome,
-                         prices: PriceTable) -> None:
+def record_stage2_ledger(
+    db: Database,
+    settings: Settings,
+    run_id: int,
+    document_id: int,
+    *,
+    doc_tokens: int,
+    selection: DocumentSelection,
+    outcome: AnalyzeOutcome,
+    prices: PriceTable,
+) -> None:
     """Write the analyze entry (from the call log) and the whole-document baseline."""
     from sqlmodel import select
 
@@ -228,21 +298,40 @@ def record_stage2_ledger(db: Database, settings: Settings, run_id: int, document
 
     with db.session() as s:
         # -- stage 2 figures come from the call log, so report and log always agree --
-        calls = list(s.exec(select(ModelCallRow).where(ModelCallRow.run_id == run_id,
-                                                       ModelCallRow.document_id == document_id)))
-        u = Usage(input_tokens=sum(c.input_tokens for c in calls),
-                  output_tokens=sum(c.output_tokens for c in calls),
-                  cache_write_tokens=sum(c.cache_write_tokens for c in calls),
-                  cache_read_tokens=sum(c.cache_read_tokens for c in calls))
+        calls = list(
+            s.exec(
+                select(ModelCallRow).where(
+                    ModelCallRow.run_id == run_id, ModelCallRow.document_id == document_id
+                )
+            )
+        )
+        u = Usage(
+            input_tokens=sum(c.input_tokens for c in calls),
+            output_tokens=sum(c.output_tokens for c in calls),
+            cache_write_tokens=sum(c.cache_write_tokens for c in calls),
+            cache_read_tokens=sum(c.cache_read_tokens for c in calls),
+        )
         cost = sum(c.cost_usd or 0.0 for c in calls)
         a = outcome.analysis
-        ledger.record(s, run_id, document_id, "analyze", tokens_in=u.input_tokens,
-                      tokens_out=u.output_tokens, cache_write_tokens=u.cache_write_tokens,
-                      cache_read_tokens=u.cache_read_tokens, cost_usd=cost,
-                      detail={"calls": len(calls), "status": a.status if a else "deferred",
-                              "provider": a.provider if a else None,
-                              "model": a.model if a else None,
-                              "degraded": outcome.degraded, "reason": outcome.reason})
+        ledger.record(
+            s,
+            run_id,
+            document_id,
+            "analyze",
+            tokens_in=u.input_tokens,
+            tokens_out=u.output_tokens,
+            cache_write_tokens=u.cache_write_tokens,
+            cache_read_tokens=u.cache_read_tokens,
+            cost_usd=cost,
+            detail={
+                "calls": len(calls),
+                "status": a.status if a else "deferred",
+                "provider": a.provider if a else None,
+                "model": a.model if a else None,
+                "degraded": outcome.degraded,
+                "reason": outcome.reason,
+            },
+        )
         # -- baseline: the whole document instead of the selection, same model, same output --
         model = (a.model if a and a.model else None) or settings.analyze.anthropic_model
         if prices.price(model) is None:
@@ -254,19 +343,34 @@ def record_stage2_ledger(db: Database, settings: Settings, run_id: int, document
         if ref_price is not None:
             reference = {
                 "reference_model": ref,
-                "reference_selected_usd": prices.cost(Usage(input_tokens=selection.selected_tokens,
-                                                            output_tokens=u.output_tokens), ref),
-                "reference_whole_usd": prices.cost(Usage(input_tokens=doc_tokens,
-                                                         output_tokens=u.output_tokens), ref)}
+                "reference_selected_usd": prices.cost(
+                    Usage(input_tokens=selection.selected_tokens, output_tokens=u.output_tokens),
+                    ref,
+                ),
+                "reference_whole_usd": prices.cost(
+                    Usage(input_tokens=doc_tokens, output_tokens=u.output_tokens), ref
+                ),
+            }
         sent_in = u.input_tokens + u.cache_write_tokens + u.cache_read_tokens
-        est_request = (_estimate(a.request, prices, model, settings.encoding)[0]
-                       - a.request.max_tokens) if a and a.request else selection.selected_tokens
+        est_request = (
+            (_estimate(a.request, prices, model, settings.encoding)[0] - a.request.max_tokens)
+            if a and a.request
+            else selection.selected_tokens
+        )
         # -- the provider's own count of what was sent, over our estimate of it: no
         #    hard-coded ratio between tokenizers --
         ratio = sent_in / est_request if sent_in and est_request else 1.0
         base_in = round((est_request - selection.selected_tokens + doc_tokens) * ratio)
-        base_cost = prices.cost(Usage(input_tokens=base_in, output_tokens=u.output_tokens),
-                                model) or 0.0
-        ledger.record(s, run_id, document_id, "baseline", tokens_in=base_in,
-                      tokens_out=u.output_tokens, cost_usd=base_cost,
-                      detail={"model": model, **reference})
+        base_cost = (
+            prices.cost(Usage(input_tokens=base_in, output_tokens=u.output_tokens), model) or 0.0
+        )
+        ledger.record(
+            s,
+            run_id,
+            document_id,
+            "baseline",
+            tokens_in=base_in,
+            tokens_out=u.output_tokens,
+            cost_usd=base_cost,
+            detail={"model": model, **reference},
+        )

@@ -34,16 +34,18 @@ def document_key(path: Path) -> str:
     return str(path.resolve())
 
 
-def record_rejection(db: Database, run_id: int, path: Path, status: DocStatus,
-                     reason: str) -> IngestResult:
+def record_rejection(
+    db: Database, run_id: int, path: Path, status: DocStatus, reason: str
+) -> IngestResult:
     """Record a file that discovery refused (unsupported, link loop, too large...)."""
     with db.session() as s:
         repo.add_run_item(s, run_id, str(path), status, reason=reason)
     return IngestResult(path=str(path), status=status, reason=reason)
 
 
-def ingest_file(db: Database, settings: Settings, run_id: int, path: Path,
-                doc_type: DocType | None = None) -> IngestResult:
+def ingest_file(
+    db: Database, settings: Settings, run_id: int, path: Path, doc_type: DocType | None = None
+) -> IngestResult:
     """Hash, skip if unchanged, parse, classify, count tokens and store one file."""
     from parsers import override_doc_type, parse_file
 
@@ -58,12 +60,17 @@ def ingest_file(db: Database, settings: Settings, run_id: int, path: Path,
         known = repo.find_document(s, key, sha)
         if known is not None:
             why = f"unchanged since run {known.first_run_id} (was {known.status})"
-            repo.add_run_item(s, run_id, key, DocStatus.UNCHANGED, reason=why,
-                              document_id=known.id)
-            return IngestResult(path=key, status=DocStatus.UNCHANGED, reason=why,
-                                doc_type=DocType(known.doc_type) if known.doc_type else None,
-                                pages=known.pages, tokens=known.tokens, sha256=sha,
-                                document_id=known.id)
+            repo.add_run_item(s, run_id, key, DocStatus.UNCHANGED, reason=why, document_id=known.id)
+            return IngestResult(
+                path=key,
+                status=DocStatus.UNCHANGED,
+                reason=why,
+                doc_type=DocType(known.doc_type) if known.doc_type else None,
+                pages=known.pages,
+                tokens=known.tokens,
+                sha256=sha,
+                document_id=known.id,
+            )
 
     parsed = None
     tokens = None
@@ -83,11 +90,26 @@ def ingest_file(db: Database, settings: Settings, run_id: int, path: Path,
         status, reason = DocStatus.FAILED, f"parser error: {type(exc).__name__}: {exc}"
 
     with db.session() as s:
-        row = repo.record_document(s, run_id=run_id, path=key, sha256=sha, size=size,
-                                   status=status, reason=reason, parsed=parsed, tokens=tokens)
+        row = repo.record_document(
+            s,
+            run_id=run_id,
+            path=key,
+            sha256=sha,
+            size=size,
+            status=status,
+            reason=reason,
+            parsed=parsed,
+            tokens=tokens,
+        )
         repo.add_run_item(s, run_id, key, status, reason=reason, document_id=row.id)
         doc_id = row.id
     return IngestResult(
-        path=key, status=status, reason=reason,
+        path=key,
+        status=status,
+        reason=reason,
         doc_type=parsed.doc_type.doc_type if parsed and parsed.doc_type else None,
-        pages=parsed.pages if parsed else None, tokens=tokens, sha256=sha, document_id=doc_id)
+        pages=parsed.pages if parsed else None,
+        tokens=tokens,
+        sha256=sha,
+        document_id=doc_id,
+    )

@@ -55,17 +55,25 @@ def check_zip(data: bytes, path: Path, settings: Settings) -> None:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise InputError(f"corrupt {path.suffix.lstrip('.').upper()} file: not a valid zip "
-                         f"archive ({exc})", path=path) from None
+        raise InputError(
+            f"corrupt {path.suffix.lstrip('.').upper()} file: not a valid zip archive ({exc})",
+            path=path,
+        ) from None
     total = sum(i.file_size for i in infos)
     if total > limits.max_uncompressed_bytes:
-        raise InputError(f"decompression bomb: {total} bytes uncompressed > "
-                         f"max_uncompressed_bytes {limits.max_uncompressed_bytes}", path=path)
+        raise InputError(
+            f"decompression bomb: {total} bytes uncompressed > "
+            f"max_uncompressed_bytes {limits.max_uncompressed_bytes}",
+            path=path,
+        )
     packed = max(1, sum(i.compress_size for i in infos))
     # -- small archives compress well by nature; the ratio matters only when they expand much --
     if total > 1024 * 1024 and total / packed > limits.max_compression_ratio:
-        raise InputError(f"decompression bomb: compression ratio {total / packed:.0f} > "
-                         f"max_compression_ratio {limits.max_compression_ratio:g}", path=path)
+        raise InputError(
+            f"decompression bomb: compression ratio {total / packed:.0f} > "
+            f"max_compression_ratio {limits.max_compression_ratio:g}",
+            path=path,
+        )
     if path.suffix.lower() == ".docx" and "word/document.xml" not in {i.filename for i in infos}:
         raise InputError("corrupt DOCX file: the archive has no word/document.xml", path=path)
 
@@ -76,15 +84,18 @@ def parse_file(path: Path, settings: Settings) -> ParsedDocument:
     ext = path.suffix.lower()
     parser = parser_for_extension(ext) if ext in settings.parse.extensions else None
     if parser is None:
-        raise InputError(f"unsupported file type '{ext or '(none)'}'", path=path,
-                         status=DocStatus.SKIPPED.value)
+        raise InputError(
+            f"unsupported file type '{ext or '(none)'}'", path=path, status=DocStatus.SKIPPED.value
+        )
     try:
         size = path.stat().st_size
         if not path.is_file():
             raise InputError("not a regular file", path=path)
         if size > settings.parse.max_file_bytes:
-            raise InputError(f"file too large: {size} bytes > max_file_bytes "
-                             f"{settings.parse.max_file_bytes}", path=path)
+            raise InputError(
+                f"file too large: {size} bytes > max_file_bytes {settings.parse.max_file_bytes}",
+                path=path,
+            )
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror or exc}", path=path) from None

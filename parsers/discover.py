@@ -56,8 +56,11 @@ def _check_file(path: Path, real: Path, settings: Settings) -> Found:
         return Found(path, DocStatus.SKIPPED, f"unsupported file type {kind}")
     size = real.stat().st_size
     if size > settings.parse.max_file_bytes:
-        return Found(path, DocStatus.FAILED, f"file too large: {size} bytes > max_file_bytes "
-                                             f"{settings.parse.max_file_bytes}")
+        return Found(
+            path,
+            DocStatus.FAILED,
+            f"file too large: {size} bytes > max_file_bytes {settings.parse.max_file_bytes}",
+        )
     return Found(path)
 
 
@@ -99,8 +102,7 @@ def discover(root: Path, settings: Settings) -> Iterator[Found]:
                     yield Found(shown, DocStatus.FAILED, why)
                     continue
                 if not _inside(target, real_root):
-                    yield Found(shown, DocStatus.FAILED,
-                                f"link leads outside the root: {target}")
+                    yield Found(shown, DocStatus.FAILED, f"link leads outside the root: {target}")
                     continue
                 real = target
             try:
@@ -110,8 +112,11 @@ def discover(root: Path, settings: Settings) -> Iterator[Found]:
                 continue
             if is_dir:
                 if real in visited:
-                    yield Found(shown, DocStatus.FAILED,
-                                "symlink loop: the folder it leads to is already being walked")
+                    yield Found(
+                        shown,
+                        DocStatus.FAILED,
+                        "symlink loop: the folder it leads to is already being walked",
+                    )
                     continue
                 visited.add(real)
                 subdirs.append((shown, real))

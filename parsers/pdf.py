@@ -39,7 +39,7 @@ _LETTERS = re.compile(r"[^\W\d_]")
 _TWO_LETTERS = re.compile(r"[^\W\d_].*[^\W\d_]")
 _EDGAR_NAV = ("QuickLinks -- Click here", "QuickLinks")
 _HEADER_ZONE = 0.12  # -- top/bottom fraction of the page that running lines live in --
-_SENT_END = ('.', ':', ';', '!', '?', '"', '\u201d', ')')
+_SENT_END = (".", ":", ";", "!", "?", '"', "\u201d", ")")
 
 
 @dataclass(slots=True)
@@ -104,8 +104,9 @@ def open_pdf(path: Path, data: bytes, settings: Settings) -> Any:
         raise InputError(f"corrupt PDF: PyMuPDF cannot open it ({exc})", path=path) from None
     try:
         if doc.needs_pass:
-            raise InputError("encrypted PDF: it needs a password to open", path=path,
-                             encrypted=True)
+            raise InputError(
+                "encrypted PDF: it needs a password to open", path=path, encrypted=True
+            )
         n = doc.page_count
         has_eof = b"%%EOF" in data[-2048:]
         repaired = bool(getattr(doc, "is_repaired", False))
@@ -114,8 +115,9 @@ def open_pdf(path: Path, data: bytes, settings: Settings) -> Any:
             why = "truncated or corrupt PDF" if repaired or not has_eof else "PDF"
             raise InputError(f"{why}: no readable pages", path=path)
         if n > settings.parse.max_pages:
-            raise InputError(f"too many pages: {n} > max_pages {settings.parse.max_pages}",
-                             path=path)
+            raise InputError(
+                f"too many pages: {n} > max_pages {settings.parse.max_pages}", path=path
+            )
         if repaired:
             # -- MuPDF rebuilt the cross-reference table. A file cut short still opens and
             # -- yields part of its text: refuse it rather than pass half a contract --
@@ -123,11 +125,14 @@ def open_pdf(path: Path, data: bytes, settings: Settings) -> Any:
                 raise InputError(
                     f"truncated PDF: the file ends before its %%EOF marker and had to be "
                     f"repaired ({n} page(s) recovered); refusing a possibly partial document",
-                    path=path)
+                    path=path,
+                )
             if declared is not None and declared != n:
                 raise InputError(
                     f"damaged PDF: the page tree declares {declared} pages but {n} are "
-                    f"readable after repair", path=path)
+                    f"readable after repair",
+                    path=path,
+                )
         return doc
     except BaseException:
         doc.close()
@@ -154,11 +159,15 @@ def _line_records(page_dict: dict[str, Any]) -> list[_Line]:
                     continue
                 # -- the line's size and weight are those of most of its characters --
                 best = max(spans, key=lambda s: len(s["text"].strip()))
-                bold = all((s["flags"] & 16) or "Bold" in s["font"] or "Black" in s["font"]
-                           for s in spans if s["text"].strip())
+                bold = all(
+                    (s["flags"] & 16) or "Bold" in s["font"] or "Black" in s["font"]
+                    for s in spans
+                    if s["text"].strip()
+                )
             x0, y0, x1, y1 = line["bbox"]
-            out.append(_Line(text, y0, y1, x0, x1, round(best["size"] * 2) / 2, bool(bold),
-                             bno, lno))
+            out.append(
+                _Line(text, y0, y1, x0, x1, round(best["size"] * 2) / 2, bool(bold), bno, lno)
+            )
     return out
 
 
@@ -206,8 +215,9 @@ def _find_running(pages: list[list[_Line]], heights: list[float]) -> set[tuple[i
             if in_zone:
                 gone = repeated or page_no
             else:
-                gone = (repeated and len(_LETTERS.findall(key)) >= 3) or (page_no and at_edge
-                                                                          and n >= 2)
+                gone = (repeated and len(_LETTERS.findall(key)) >= 3) or (
+                    page_no and at_edge and n >= 2
+                )
             if gone:
                 drop.add((pidx, ln.block, ln.line_no))
     return drop
@@ -232,8 +242,7 @@ def _is_heading_line(ln: _Line, body: float, alone: bool) -> bool:
         return False  # -- the cheap tests first: most lines are body text in a block --
     if len(t.split()) > 14:
         return False
-    if big or (ln.bold and (alone or not t.endswith(".")
-                                              or len(t.split()) <= 6)):
+    if big or (ln.bold and (alone or not t.endswith(".") or len(t.split()) <= 6)):
         return _TWO_LETTERS.search(t) is not None
     return alone and is_all_caps_heading(t)
 
@@ -266,10 +275,10 @@ def _may_hold_table(stream: bytes) -> bool:
     xs: set[int] = set()
     ys: set[int] = set()
     for m in _DRAW_OPS.finditer(stream):
-        toks = stream[max(0, m.start() - 80):m.start()].split()
+        toks = stream[max(0, m.start() - 80) : m.start()].split()
         try:
             if m.group(1) == b"re":
-                if stream[m.end():m.end() + 4].lstrip()[:1] == b"W":
+                if stream[m.end() : m.end() + 4].lstrip()[:1] == b"W":
                     continue  # -- a clipping rectangle, not a drawn rule --
                 w, h = abs(float(toks[-2])), abs(float(toks[-1]))
                 if w < 3 and 5 < h < _MAX_RULE:
@@ -335,8 +344,10 @@ def _merge(values: list[float], tol: float = 2.0) -> list[float]:
     return out
 
 
-def _grid_tables(page: Any, page_dict: dict[str, Any],
-                 ) -> list[tuple[tuple[float, float, float, float], list[list[str]]]]:
+def _grid_tables(
+    page: Any,
+    page_dict: dict[str, Any],
+) -> list[tuple[tuple[float, float, float, float], list[list[str]]]]:
     """Ruled tables read from the drawn grid and the text spans inside its cells.
 
     A table is a group of vertical rules whose heights overlap, with the
@@ -356,8 +367,14 @@ def _grid_tables(page: Any, page_dict: dict[str, Any],
         else:
             groups.append([v])
             reach = v[2]
-    spans = [(sp["bbox"], sp["text"]) for b in page_dict["blocks"] if b.get("type", 0) == 0
-             for ln in b["lines"] for sp in ln["spans"] if sp["text"].strip()]
+    spans = [
+        (sp["bbox"], sp["text"])
+        for b in page_dict["blocks"]
+        if b.get("type", 0) == 0
+        for ln in b["lines"]
+        for sp in ln["spans"]
+        if sp["text"].strip()
+    ]
     out = []
     for g in groups:
         xs = _merge([v[0] for v in g])
@@ -369,8 +386,7 @@ def _grid_tables(page: Any, page_dict: dict[str, Any],
         for hy, hx0, hx1 in hs:
             if y0 - 2 <= hy <= y1 + 2:
                 cover[round(hy)] += max(0.0, min(hx1, xs[-1]) - max(hx0, xs[0]))
-        ys = _merge([float(y) for y, c in cover.items() if c >= 0.5 * (xs[-1] - xs[0])]
-                    + [y0, y1])
+        ys = _merge([float(y) for y, c in cover.items() if c >= 0.5 * (xs[-1] - xs[0])] + [y0, y1])
         if len(ys) < 3:
             continue
         cells: list[list[list[str]]] = [[[] for _ in xs[:-1]] for _ in ys[:-1]]
@@ -419,8 +435,10 @@ class PdfParser:
         warnings: list[str] = []
         try:
             if getattr(doc, "is_repaired", False):
-                warnings.append("PDF was repaired by MuPDF (damaged cross-reference table); "
-                                "its page count checks out")
+                warnings.append(
+                    "PDF was repaired by MuPDF (damaged cross-reference table); "
+                    "its page count checks out"
+                )
             pages: list[list[_Line]] = []
             heights: list[float] = []
             tables: list[list[tuple[tuple[float, float, float, float], list[list[str]]]]] = []
@@ -431,8 +449,9 @@ class PdfParser:
                 try:
                     pd = page.get_text("dict", flags=flags)
                 except Exception as exc:
-                    raise InputError(f"damaged PDF: page {pno + 1} cannot be read ({exc})",
-                                     path=path) from None
+                    raise InputError(
+                        f"damaged PDF: page {pno + 1} cannot be read ({exc})", path=path
+                    ) from None
                 lines = _line_records(pd)
                 pages.append(lines)
                 heights.append(pd["height"])  # -- the page rect's, without another call --
@@ -457,17 +476,23 @@ class PdfParser:
                 if chars < settings.parse.min_chars_per_page:
                     image_pages.append(pno + 1)
             n_pages = len(pages)
-            if total_chars < settings.parse.min_chars_per_page * n_pages and \
-                    len(image_pages) == n_pages:
+            if (
+                total_chars < settings.parse.min_chars_per_page * n_pages
+                and len(image_pages) == n_pages
+            ):
                 raise InputError(
                     f"no text layer: {n_pages} page(s) with under "
                     f"{settings.parse.min_chars_per_page} characters each; needs OCR",
-                    path=path, status="needs_ocr")
+                    path=path,
+                    status="needs_ocr",
+                )
             if image_pages:
-                shown = ", ".join(map(str, image_pages[:20])) + (" ..." if len(image_pages) > 20
-                                                                 else "")
-                warnings.append(f"{len(image_pages)} page(s) without a text layer "
-                                f"(may need OCR): {shown}")
+                shown = ", ".join(map(str, image_pages[:20])) + (
+                    " ..." if len(image_pages) > 20 else ""
+                )
+                warnings.append(
+                    f"{len(image_pages)} page(s) without a text layer (may need OCR): {shown}"
+                )
             mupdf_warn = pymupdf.TOOLS.mupdf_warnings()
             if mupdf_warn:
                 warnings.append("MuPDF: " + mupdf_warn.replace("\n", "; ")[:300])
@@ -479,13 +504,24 @@ class PdfParser:
         title = next((e.text for e in elements if e.kind == ElementKind.TITLE), None)
         if not title and meta.get("title", "").strip():
             title = meta["title"].strip()
-        return ParsedDocument(path=str(path), sha256="", media_type="application/pdf",
-                              parser=self.name, text=text, pages=n_pages, elements=elements,
-                              title=title, warnings=warnings)
+        return ParsedDocument(
+            path=str(path),
+            sha256="",
+            media_type="application/pdf",
+            parser=self.name,
+            text=text,
+            pages=n_pages,
+            elements=elements,
+            title=title,
+            warnings=warnings,
+        )
 
-    def _build(self, pages: list[list[_Line]], heights: list[float],
-               tables: list[list[tuple[tuple[float, float, float, float], list[list[str]]]]],
-               ) -> list[_Item]:
+    def _build(
+        self,
+        pages: list[list[_Line]],
+        heights: list[float],
+        tables: list[list[tuple[tuple[float, float, float, float], list[list[str]]]]],
+    ) -> list[_Item]:
         sizes: Counter[float] = Counter()
         for lines in pages:
             for ln in lines:
@@ -515,16 +551,23 @@ class PdfParser:
                     page_items.append(_Item(ElementKind.TABLE, [], page_no, rows=pending.pop(0)[1]))
                 if blines[0].text.startswith(_EDGAR_NAV):
                     continue  # -- EDGAR's "QuickLinks -- Click here..." navigation line --
-                if (len(blines) == 1 and PAGE_NUMBER.match(blines[0].text)
-                        and blines[0].text.strip("-\u2013\u2014 ").isdigit()):
+                if (
+                    len(blines) == 1
+                    and PAGE_NUMBER.match(blines[0].text)
+                    and blines[0].text.strip("-\u2013\u2014 ").isdigit()
+                ):
                     continue  # -- a lone page number printed mid-page (EDGAR text layouts) --
                 page_items.extend(self._block_items(blines, body, page_no))
             page_items.extend(_Item(ElementKind.TABLE, [], page_no, rows=t[1]) for t in pending)
             # -- a paragraph that runs over the page break continues in lower case --
-            if (items and page_items and items[-1].kind == ElementKind.PARAGRAPH
-                    and page_items[0].kind == ElementKind.PARAGRAPH
-                    and not items[-1].parts[-1].endswith(_SENT_END)
-                    and page_items[0].parts[0][:1].islower()):
+            if (
+                items
+                and page_items
+                and items[-1].kind == ElementKind.PARAGRAPH
+                and page_items[0].kind == ElementKind.PARAGRAPH
+                and not items[-1].parts[-1].endswith(_SENT_END)
+                and page_items[0].parts[0][:1].islower()
+            ):
                 items[-1].parts.extend(page_items.pop(0).parts)
                 items[-1].page_end = page_no
             items.extend(page_items)
@@ -538,8 +581,12 @@ class PdfParser:
         prev: _Line | None = None
         for ln in blines:
             num = match_number(ln.text)
-            if (num is not None and cur is not None and cur.kind != ElementKind.HEADING
-                    and not cur.parts[-1].endswith(_SENT_END)):
+            if (
+                num is not None
+                and cur is not None
+                and cur.kind != ElementKind.HEADING
+                and not cur.parts[-1].endswith(_SENT_END)
+            ):
                 num = None  # -- "(10) days" continuing a sentence is not a new clause --
             heading = _is_heading_line(ln, body, alone)
             if heading and not alone and num is None and ln.size < body + 1.0 and not ln.bold:
@@ -547,23 +594,45 @@ class PdfParser:
             if heading and num is not None and num.list_like and ln.size < body + 1.0:
                 heading = False
             if heading:
-                if (cur is not None and cur.kind == ElementKind.HEADING and prev is not None
-                        and prev.size == ln.size and prev.bold == ln.bold and num is None):
+                if (
+                    cur is not None
+                    and cur.kind == ElementKind.HEADING
+                    and prev is not None
+                    and prev.size == ln.size
+                    and prev.bold == ln.bold
+                    and num is None
+                ):
                     cur.parts.append(ln.text)  # -- a heading wrapped over two lines --
                 else:
-                    cur = _Item(ElementKind.HEADING, [ln.text], page_no, size=ln.size,
-                                number=num.number if num else None,
-                                level=num.level if num else None)
+                    cur = _Item(
+                        ElementKind.HEADING,
+                        [ln.text],
+                        page_no,
+                        size=ln.size,
+                        number=num.number if num else None,
+                        level=num.level if num else None,
+                    )
                     out.append(cur)
-            elif (cur is None or cur.kind == ElementKind.HEADING or num is not None
-                  or is_bullet(ln.text)
-                  or (prev is not None and ln.y0 - prev.y1 > (prev.y1 - prev.y0) * 0.9
-                      and cur.parts[-1].endswith(_SENT_END))):
+            elif (
+                cur is None
+                or cur.kind == ElementKind.HEADING
+                or num is not None
+                or is_bullet(ln.text)
+                or (
+                    prev is not None
+                    and ln.y0 - prev.y1 > (prev.y1 - prev.y0) * 0.9
+                    and cur.parts[-1].endswith(_SENT_END)
+                )
+            ):
                 list_like = (num is not None and num.list_like) or is_bullet(ln.text)
-                cur = _Item(ElementKind.LIST_ITEM if list_like else ElementKind.PARAGRAPH,
-                            [ln.text], page_no, size=ln.size,
-                            number=num.number if num else None,
-                            level=num.level if num else None)
+                cur = _Item(
+                    ElementKind.LIST_ITEM if list_like else ElementKind.PARAGRAPH,
+                    [ln.text],
+                    page_no,
+                    size=ln.size,
+                    number=num.number if num else None,
+                    level=num.level if num else None,
+                )
                 out.append(cur)
             else:
                 cur.parts.append(ln.text)
@@ -616,9 +685,20 @@ def _assemble(items: list[_Item]) -> tuple[list[Element], str]:
                 for r in rows:
                     r.start += 2
                     r.end += 2
-        elements.append(Element(kind=it.kind, text=text, page=it.page, page_end=it.page_end,
-                                start=pos, end=pos + len(text), level=it.level,
-                                number=it.number, rows=rows, meta=it.meta))
+        elements.append(
+            Element(
+                kind=it.kind,
+                text=text,
+                page=it.page,
+                page_end=it.page_end,
+                start=pos,
+                end=pos + len(text),
+                level=it.level,
+                number=it.number,
+                rows=rows,
+                meta=it.meta,
+            )
+        )
         chunks.append(text)
         pos += len(text)
     return elements, "".join(chunks)

@@ -34,8 +34,16 @@ _BULLET = re.compile(r"^[\u2022\u25cf\u25aa\u25e6\u2023\u2043\u2219\-*•·○�
 # -- first characters of the keywords above ("ARTICLE", "Section", "§"...) and of "IV." --
 _KEYWORD_OR_ROMAN_FIRST = frozenset("ASPEC\u00a7IVX")
 
-_TOP_KEYWORDS = {"article", "part", "chapter", "schedule", "exhibit", "appendix",
-                 "attachment", "annex"}
+_TOP_KEYWORDS = {
+    "article",
+    "part",
+    "chapter",
+    "schedule",
+    "exhibit",
+    "appendix",
+    "attachment",
+    "annex",
+}
 
 
 @dataclass(frozen=True)

@@ -43,8 +43,11 @@ def decode_text(data: bytes, path: Path) -> tuple[str, str]:
             try:
                 return data.decode(enc), enc
             except UnicodeDecodeError as exc:
-                raise InputError(f"text has a {enc} byte-order mark but does not decode as "
-                                 f"{enc} ({exc.reason} at byte {exc.start})", path=path) from None
+                raise InputError(
+                    f"text has a {enc} byte-order mark but does not decode as "
+                    f"{enc} ({exc.reason} at byte {exc.start})",
+                    path=path,
+                ) from None
     tried: list[str] = []
     try:
         return data.decode("utf-8"), "utf-8"
@@ -60,8 +63,10 @@ def decode_text(data: bytes, path: Path) -> tuple[str, str]:
         if "\x00" not in text and bad <= len(text) * 0.001:
             return text, "cp1252"
         tried.append(f"cp1252 (decodes, but {bad} control characters: not text)")
-    raise InputError("text is not decodable: tried " + ", ".join(tried)
-                     + "; utf-16 needs a byte-order mark", path=path)
+    raise InputError(
+        "text is not decodable: tried " + ", ".join(tried) + "; utf-16 needs a byte-order mark",
+        path=path,
+    )
 
 
 _LINE = re.compile(r"[^\n]*\n|[^\n]+$")
@@ -72,9 +77,9 @@ def _lines(text: str) -> list[tuple[int, int]]:
     out = []
     for m in _LINE.finditer(text):
         s, e = m.start(), m.end()
-        if text[e - 1:e] == "\n":
+        if text[e - 1 : e] == "\n":
             e -= 1
-        if text[e - 1:e] == "\r":
+        if text[e - 1 : e] == "\r":
             e -= 1
         out.append((s, e))
     return out
@@ -104,14 +109,20 @@ def _classify_block(text: str, s: int, e: int) -> Element:
     num = match_number(first)
     single = "\n" not in body.strip()
     if num is not None:
-        rest = first[num.end:]
+        rest = first[num.end :]
         short_title = heading_title_ok(rest) and (
             is_all_caps_heading(rest)
             or (len(rest.split()) <= 8 and not rest.rstrip().endswith((".", ";", ",")))
         )
         if single and not num.list_like and (not rest.strip() or short_title):
-            return Element(kind=ElementKind.HEADING, text=body, start=s, end=e,
-                           number=num.number, level=num.level)
+            return Element(
+                kind=ElementKind.HEADING,
+                text=body,
+                start=s,
+                end=e,
+                number=num.number,
+                level=num.level,
+            )
         kind = ElementKind.LIST_ITEM if num.list_like else ElementKind.PARAGRAPH
         return Element(kind=kind, text=body, start=s, end=e, number=num.number, level=num.level)
     if single and is_all_caps_heading(first):
@@ -137,12 +148,61 @@ _INLINE_CLAUSE = re.compile(
 # -- a sentence end: ./!/? (and closing quotes or brackets), space, then a capital or digit --
 _SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*\s+(?=[\"\u201c(]?[A-Z0-9])")
 # -- words whose trailing period does not end a sentence --
-_ABBREV = frozenset({
-    "no", "nos", "inc", "co", "corp", "ltd", "llc", "l.l.c", "mr", "mrs", "ms", "dr", "st",
-    "vs", "v", "sec", "art", "para", "fig", "u.s", "e.g", "i.e", "etc", "approx", "jan", "feb",
-    "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "n.a", "s.a", "b.v",
-    "n.v", "p.c", "p.a", "l.p", "ph.d", "jr", "sr", "cf", "viz", "ave", "ref", "tel",
-})
+_ABBREV = frozenset(
+    {
+        "no",
+        "nos",
+        "inc",
+        "co",
+        "corp",
+        "ltd",
+        "llc",
+        "l.l.c",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "st",
+        "vs",
+        "v",
+        "sec",
+        "art",
+        "para",
+        "fig",
+        "u.s",
+        "e.g",
+        "i.e",
+        "etc",
+        "approx",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "n.a",
+        "s.a",
+        "b.v",
+        "n.v",
+        "p.c",
+        "p.a",
+        "l.p",
+        "ph.d",
+        "jr",
+        "sr",
+        "cf",
+        "viz",
+        "ave",
+        "ref",
+        "tel",
+    }
+)
 
 
 def _ends_sentence(text: str, dot: int) -> bool:
@@ -150,7 +210,7 @@ def _ends_sentence(text: str, dot: int) -> bool:
     if text[dot] != ".":
         return True
     k = dot
-    while k > 0 and not text[k - 1].isspace() and text[k - 1] not in "(\"\u201c":
+    while k > 0 and not text[k - 1].isspace() and text[k - 1] not in '("\u201c':
         k -= 1
     word = text[k:dot].lower()
     if not word:
@@ -158,8 +218,9 @@ def _ends_sentence(text: str, dot: int) -> bool:
     if word in _ABBREV:
         return False
     # -- an initial ("J.") or a dotted abbreviation ("U.S") --
-    return not (len(word) == 1 and word.isalpha()) and not ("." in word and word[-1].isalpha()
-                                                            and len(word) <= 6)
+    return not (len(word) == 1 and word.isalpha()) and not (
+        "." in word and word[-1].isalpha() and len(word) <= 6
+    )
 
 
 def _clause_starts(text: str, s: int, e: int) -> list[int]:
@@ -176,8 +237,11 @@ def _sentence_cuts(text: str, s: int, e: int, max_chars: int) -> list[int]:
 
     A single sentence longer than ``max_chars`` stays whole: a sentence is never cut.
     """
-    ends = [m.end() for m in _SENTENCE_END.finditer(text, s, e)
-            if m.end() < e and _ends_sentence(text, m.start())]
+    ends = [
+        m.end()
+        for m in _SENTENCE_END.finditer(text, s, e)
+        if m.end() < e and _ends_sentence(text, m.start())
+    ]
     cuts: list[int] = []
     piece = s
     last: int | None = None  # -- the latest sentence end inside the current piece --
@@ -194,8 +258,9 @@ def _sentence_cuts(text: str, s: int, e: int, max_chars: int) -> list[int]:
     return cuts
 
 
-def split_long(text: str, el: Element, max_chars: int,
-               classify: Callable[[str, int, int], Element]) -> list[Element]:
+def split_long(
+    text: str, el: Element, max_chars: int, classify: Callable[[str, int, int], Element]
+) -> list[Element]:
     """``el`` itself, or clause- and sentence-sized elements covering its span.
 
     A long paragraph is split first before each inline clause number that follows a
@@ -215,14 +280,16 @@ def split_long(text: str, el: Element, max_chars: int,
             if cs >= ce:
                 continue
             if j == 0 and k == 0:  # -- the opening keeps the paragraph's own kind and number --
-                piece = el.model_copy(update={"text": text[cs:ce], "start": cs, "end": ce,
-                                              "meta": dict(el.meta)})
+                piece = el.model_copy(
+                    update={"text": text[cs:ce], "start": cs, "end": ce, "meta": dict(el.meta)}
+                )
             elif j == 0:
                 piece = classify(text, cs, ce)
             else:
                 piece = Element(kind=ElementKind.PARAGRAPH, text=text[cs:ce], start=cs, end=ce)
-            piece.meta["split"] = "clause" if j == 0 and k > 0 else (
-                "sentence" if j > 0 else "first")
+            piece.meta["split"] = (
+                "clause" if j == 0 and k > 0 else ("sentence" if j > 0 else "first")
+            )
             out.append(piece)
     return out
 
@@ -250,15 +317,15 @@ def parse_plain(text: str, max_chars: int = LONG_PARAGRAPH) -> list[Element]:
             fs, fe = groups[0][0]
             first = text[fs:fe].strip()
             n = match_number(first)
-            if is_all_caps_heading(first) or (n is not None and not n.list_like
-                                              and is_all_caps_heading(first[n.end:])):
+            if is_all_caps_heading(first) or (
+                n is not None and not n.list_like and is_all_caps_heading(first[n.end :])
+            ):
                 groups[0:1] = [[groups[0][0]], groups[0][1:]]
         for g in groups:
             s, e = _strip_span(text, g[0][0], g[-1][1])
             if s >= e:
                 continue
-            for el in split_long(text, _classify_block(text, s, e), max_chars,
-                                 _classify_block):
+            for el in split_long(text, _classify_block(text, s, e), max_chars, _classify_block):
                 el.page = _page_of(ff, el.start)
                 end_page = _page_of(ff, el.end)
                 el.page_end = end_page if end_page != el.page else None
@@ -300,8 +367,14 @@ def _md_piece(text: str, s: int, e: int) -> Element:
     """A piece of a long Markdown paragraph that opens with a clause number."""
     n = match_number(_EMPH.sub("", text[s:e]))
     kind = ElementKind.LIST_ITEM if n is not None and n.list_like else ElementKind.PARAGRAPH
-    return Element(kind=kind, text=text[s:e], start=s, end=e,
-                   number=n.number if n else None, level=n.level if n else None)
+    return Element(
+        kind=kind,
+        text=text[s:e],
+        start=s,
+        end=e,
+        number=n.number if n else None,
+        level=n.level if n else None,
+    )
 
 
 def parse_markdown(text: str, max_chars: int = LONG_PARAGRAPH) -> list[Element]:
@@ -335,8 +408,14 @@ def parse_markdown(text: str, max_chars: int = LONG_PARAGRAPH) -> list[Element]:
             s = lines[i][0] + m.start(2)
             e = lines[i][0] + m.end(2)
             number, nlevel = _md_number(m.group(2))
-            add(ElementKind.HEADING, s, e, level=len(m.group(1)), number=number,
-                meta={"number_level": nlevel} if nlevel else {})
+            add(
+                ElementKind.HEADING,
+                s,
+                e,
+                level=len(m.group(1)),
+                number=number,
+                meta={"number_level": nlevel} if nlevel else {},
+            )
             i += 1
             continue
         if _FENCE.match(cur):
@@ -361,13 +440,24 @@ def parse_markdown(text: str, max_chars: int = LONG_PARAGRAPH) -> list[Element]:
         if _MD_LIST.match(cur):
             j = i + 1
             # -- continuation lines: non-blank, not a new item, not a heading or table --
-            while (j < n and line(j).strip() and not _MD_LIST.match(line(j))
-                   and not _ATX.match(line(j)) and not _FENCE.match(line(j))):
+            while (
+                j < n
+                and line(j).strip()
+                and not _MD_LIST.match(line(j))
+                and not _ATX.match(line(j))
+                and not _FENCE.match(line(j))
+            ):
                 j += 1
             number, nlevel = _md_number(re.sub(r"^\s*[-*+]\s+", "", cur))
             indent = len(cur) - len(cur.lstrip())
-            add(ElementKind.LIST_ITEM, lines[i][0], lines[j - 1][1], number=number,
-                level=nlevel, meta={"indent": indent})
+            add(
+                ElementKind.LIST_ITEM,
+                lines[i][0],
+                lines[j - 1][1],
+                number=number,
+                level=nlevel,
+                meta={"indent": indent},
+            )
             i = j
             continue
         # -- a paragraph: up to a blank line or a line that opens another construct --
@@ -389,9 +479,12 @@ def parse_markdown(text: str, max_chars: int = LONG_PARAGRAPH) -> list[Element]:
         if setext_level is not None:
             add(ElementKind.HEADING, s, e, level=setext_level, number=number)
             j += 1
-        elif ("\n" not in body and len(body) <= 150
-              and re.fullmatch(r"[*_]{2}[^*_].*[*_]{2}:?", body)
-              and not body.rstrip("*_:").endswith(".")):
+        elif (
+            "\n" not in body
+            and len(body) <= 150
+            and re.fullmatch(r"[*_]{2}[^*_].*[*_]{2}:?", body)
+            and not body.rstrip("*_:").endswith(".")
+        ):
             # -- a standalone bold line is a heading in converted documents --
             add(ElementKind.HEADING, s, e, level=nlevel or 3, number=number)
         else:
@@ -405,8 +498,10 @@ class TextParser:
 
     name: ClassVar[str] = "text"
     media_types: ClassVar[dict[str, str]] = {
-        ".txt": "text/plain", ".text": "text/plain",
-        ".md": "text/markdown", ".markdown": "text/markdown",
+        ".txt": "text/plain",
+        ".text": "text/plain",
+        ".md": "text/markdown",
+        ".markdown": "text/markdown",
     }
 
     def parse(self, path: Path, data: bytes, settings: Settings) -> ParsedDocument:
@@ -422,6 +517,14 @@ class TextParser:
         # -- a top-level heading names the document better than a bold letterhead line --
         first = next((el for el in heads if el.level == 1), heads[0] if heads else None)
         title = first.text.strip("#*_ ") if first else None
-        return ParsedDocument(path=str(path), sha256="", media_type=media, parser=self.name,
-                              text=text, pages=pages, elements=elements, title=title,
-                              warnings=warnings)
+        return ParsedDocument(
+            path=str(path),
+            sha256="",
+            media_type=media,
+            parser=self.name,
+            text=text,
+            pages=pages,
+            elements=elements,
+            title=title,
+            warnings=warnings,
+        )

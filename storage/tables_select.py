@@ -41,8 +41,7 @@ class SelectionDocRow(SQLModel, table=True):
 class SelectionRow(SQLModel, table=True):
     __tablename__ = "selections"
     __table_args__ = (
-        UniqueConstraint("run_id", "document_id", "question_id", "chunk_id",
-                         name="uq_selections"),
+        UniqueConstraint("run_id", "document_id", "question_id", "chunk_id", name="uq_selections"),
         Index("ix_selections_run_doc", "run_id", "document_id"),
     )
 

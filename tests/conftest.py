@@ -19,8 +19,9 @@ from docsieve.settings import Settings, load_settings
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
-PG_ADMIN_URL = os.environ.get("DOCSIEVE_TEST_PG_URL",
-                              "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_ADMIN_URL = os.environ.get(
+    "DOCSIEVE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -31,8 +32,9 @@ def _postgres_problem() -> str | None:
     try:
         import psycopg
 
-        with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=test",
-                             connect_timeout=3):
+        with psycopg.connect(
+            "host=127.0.0.1 port=5432 user=postgres dbname=test", connect_timeout=3
+        ):
             return None
     except Exception as exc:  # -- any failure means: no usable server here --
         return f"PostgreSQL at 127.0.0.1:5432 not reachable: {exc}"
@@ -72,8 +74,7 @@ def sqlite_url(tmp_path: Path) -> str:
 @pytest.fixture
 def settings(tmp_path: Path, sqlite_url: str) -> Settings:
     """Default settings with a temporary home and SQLite database."""
-    return load_settings(home=tmp_path / "home", database_url=sqlite_url,
-                         data_dir=REPO / "data")
+    return load_settings(home=tmp_path / "home", database_url=sqlite_url, data_dir=REPO / "data")
 
 
 @pytest.fixture

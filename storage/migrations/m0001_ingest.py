@@ -10,5 +10,6 @@ DESCRIPTION = "ingest and chunk tables"
 
 
 def upgrade(conn: Connection) -> None:
-    create_tables(conn, t.RunRow, t.DocumentRow, t.RunItemRow, t.ElementRow, t.ChunkSetRow,
-                  t.ChunkRow)
+    create_tables(
+        conn, t.RunRow, t.DocumentRow, t.RunItemRow, t.ElementRow, t.ChunkSetRow, t.ChunkRow
+    )

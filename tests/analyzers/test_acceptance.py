@@ -23,10 +23,12 @@ from tests.fakeapi import MODEL_FAULTS, OPENAI_KEY, FakeAPI, closed_port_url
 N_DOCS = 20
 
 
-@pytest.mark.parametrize("kinds", [MODEL_FAULTS, (*MODEL_FAULTS, "spend")],
-                         ids=["transient+invalid", "with-spend-limit"])
-def test_fault_run_rerun_and_replay(kinds: tuple[str, ...], fake: FakeAPI, tmp_path: Path,
-                                    store: CallStore, profile: Profile) -> None:
+@pytest.mark.parametrize(
+    "kinds", [MODEL_FAULTS, (*MODEL_FAULTS, "spend")], ids=["transient+invalid", "with-spend-limit"]
+)
+def test_fault_run_rerun_and_replay(
+    kinds: tuple[str, ...], fake: FakeAPI, tmp_path: Path, store: CallStore, profile: Profile
+) -> None:
     settings = make_settings(tmp_path, fake.url, secondary="openai:gpt-4o-mini")
     settings = settings.model_copy(update={"openai_base_url": closed_port_url() + "/v1"})
     fake.set_fault_rate(0.30, seed=1234, kinds=kinds)
@@ -43,24 +45,30 @@ def test_fault_run_rerun_and_replay(kinds: tuple[str, ...], fake: FakeAPI, tmp_p
             assert not a.answers
         else:
             assert {x.question_id for x in a.answers} == {"payment", "parties"}
-            assert all(c.chunk_id.startswith(f"d{a.document_id - 1}c")  # type: ignore[operator]
-                       for x in a.answers for c in x.citations)
+            assert all(
+                c.chunk_id.startswith(f"d{a.document_id - 1}c")  # type: ignore[operator]
+                for x in a.answers
+                for c in x.citations
+            )
     faulted = [r for r in fake.calls("/v1/messages") if r.fault]
     assert faulted, "the seeded fault rate must fault some calls"
     # -- every step is in the log: one row per call that reached a provider --
     assert len(store.calls(run_id=1)) >= len(fake.calls("/v1/messages"))
 
-    second = analyze_documents(sels, profile, settings, store=store, run_id=2,
-                               document_ids=ids)
+    second = analyze_documents(sels, profile, settings, store=store, run_id=2, document_ids=ids)
     assert fake.success_repeats() == 0  # -- counted at the server --
     for a1, a2 in zip(first, second, strict=True):
         if a1.status == "analysed":
             assert a2.status == "cached" and a2.answers == a1.answers
         assert a2.status in ("analysed", "cached", "degraded")
 
-    stats = {"run1": Counter(a.status for a in first), "run2": Counter(a.status for a in second),
-             "faulted_calls": len(faulted), "model_calls": len(fake.calls("/v1/messages")),
-             "success_repeats": fake.success_repeats()}
+    stats = {
+        "run1": Counter(a.status for a in first),
+        "run2": Counter(a.status for a in second),
+        "faulted_calls": len(faulted),
+        "model_calls": len(fake.calls("/v1/messages")),
+        "success_repeats": fake.success_repeats(),
+    }
     print("\nACCEPTANCE", stats)
     for a in first:
         if a.status == "degraded":
@@ -68,8 +76,9 @@ def test_fault_run_rerun_and_replay(kinds: tuple[str, ...], fake: FakeAPI, tmp_p
 
     # -- replay with the network off: the server is gone --
     fake.stop()
-    offline = settings.model_copy(update={"anthropic_base_url": closed_port_url(),
-                                          "anthropic_api_key": None})
+    offline = settings.model_copy(
+        update={"anthropic_base_url": closed_port_url(), "anthropic_api_key": None}
+    )
     for run_id in (1, 2):
         report = replay(run_id, store, offline)
         assert len(report.documents) == N_DOCS
@@ -77,11 +86,13 @@ def test_fault_run_rerun_and_replay(kinds: tuple[str, ...], fake: FakeAPI, tmp_p
         assert report.identical, [d.diffs for d in report.documents if d.diffs]
 
 
-def test_resend_to_another_provider_diffs_answers(fake: FakeAPI, tmp_path: Path,
-                                                  store: CallStore, profile: Profile) -> None:
+def test_resend_to_another_provider_diffs_answers(
+    fake: FakeAPI, tmp_path: Path, store: CallStore, profile: Profile
+) -> None:
     settings = make_settings(tmp_path, fake.url)
-    settings = settings.model_copy(update={"openai_base_url": fake.url + "/v1",
-                                           "openai_api_key": SecretStr(OPENAI_KEY)})
+    settings = settings.model_copy(
+        update={"openai_base_url": fake.url + "/v1", "openai_api_key": SecretStr(OPENAI_KEY)}
+    )
     sels = [make_selection(i) for i in range(3)]
     analyze_documents(sels, profile, settings, store=store, run_id=1)
     # -- same answers from an OpenAI-compatible server: no difference --

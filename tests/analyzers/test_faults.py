@@ -16,18 +16,26 @@ from tests.analyzers.conftest import make_selection, make_settings
 from tests.fakeapi import OPENAI_KEY, FakeAPI, closed_port_url
 
 
-def _run(settings: Settings, store: CallStore | None, profile: Profile,
-         **kw: Any) -> DocumentAnalysis:
+def _run(
+    settings: Settings, store: CallStore | None, profile: Profile, **kw: Any
+) -> DocumentAnalysis:
     with Analyzer(settings, store, **kw) as an:
         return an.analyze(make_selection(0), profile, run_id=1, document_id=1)
 
 
-@pytest.mark.parametrize("fault,kind", [("429", "rate_limit"), ("529", "overloaded"),
-                                        ("500", "server"), ("timeout", "timeout"),
-                                        ("reset", "connection")])
-def test_retryable_fault_is_retried_then_succeeds(fault: str, kind: str, fake: FakeAPI,
-                                                  api_settings, store: CallStore,
-                                                  profile: Profile) -> None:
+@pytest.mark.parametrize(
+    "fault,kind",
+    [
+        ("429", "rate_limit"),
+        ("529", "overloaded"),
+        ("500", "server"),
+        ("timeout", "timeout"),
+        ("reset", "connection"),
+    ],
+)
+def test_retryable_fault_is_retried_then_succeeds(
+    fault: str, kind: str, fake: FakeAPI, api_settings, store: CallStore, profile: Profile
+) -> None:
     fake.faults.extend([fault])
     sleeps: list[float] = []
     a = _run(api_settings, store, profile, sleep=sleeps.append)
@@ -36,13 +44,16 @@ def test_retryable_fault_is_retried_then_succeeds(fault: str, kind: str, fake: F
     assert a.steps[0].kind == kind
     assert len(fake.calls("/v1/messages")) == 2
     calls = store.calls(run_id=1)
-    assert [(c.attempt, c.status, c.error_kind) for c in calls] == [(1, "error", kind),
-                                                                     (2, "ok", None)]
+    assert [(c.attempt, c.status, c.error_kind) for c in calls] == [
+        (1, "error", kind),
+        (2, "ok", None),
+    ]
     assert len(sleeps) == 1
 
 
-def test_retry_after_is_honoured_and_capped(fake: FakeAPI, tmp_path: Path, store: CallStore,
-                                            profile: Profile) -> None:
+def test_retry_after_is_honoured_and_capped(
+    fake: FakeAPI, tmp_path: Path, store: CallStore, profile: Profile
+) -> None:
     fake.retry_after = "0.015"
     fake.faults.extend(["429"])
     settings = make_settings(tmp_path, fake.url, max_backoff_s=5.0)
@@ -58,10 +69,18 @@ def test_retry_after_is_honoured_and_capped(fake: FakeAPI, tmp_path: Path, store
     assert sleeps == [pytest.approx(0.02)]
 
 
-@pytest.mark.parametrize("fault,kind", [("malformed", "schema"), ("bad_cite", "schema"),
-                                        ("refusal", "refusal"), ("max_tokens", "truncated")])
-def test_invalid_output_gets_one_repair(fault: str, kind: str, fake: FakeAPI, api_settings,
-                                        store: CallStore, profile: Profile) -> None:
+@pytest.mark.parametrize(
+    "fault,kind",
+    [
+        ("malformed", "schema"),
+        ("bad_cite", "schema"),
+        ("refusal", "refusal"),
+        ("max_tokens", "truncated"),
+    ],
+)
+def test_invalid_output_gets_one_repair(
+    fault: str, kind: str, fake: FakeAPI, api_settings, store: CallStore, profile: Profile
+) -> None:
     fake.faults.extend([fault])
     a = _run(api_settings, store, profile)
     assert a.status == "analysed"
@@ -78,13 +97,16 @@ def test_invalid_output_gets_one_repair(fault: str, kind: str, fake: FakeAPI, ap
     assert a.cost_usd == pytest.approx(sum(c.cost_usd or 0 for c in store.calls(run_id=1)))
 
 
-def test_second_invalid_output_falls_back_to_secondary(fake: FakeAPI, tmp_path: Path,
-                                                       store: CallStore,
-                                                       profile: Profile) -> None:
+def test_second_invalid_output_falls_back_to_secondary(
+    fake: FakeAPI, tmp_path: Path, store: CallStore, profile: Profile
+) -> None:
     settings = make_settings(tmp_path, fake.url, secondary="openai:gpt-4o-mini")
-    settings = settings.model_copy(update={"openai_base_url": fake.url + "/v1",
-                                           "openai_api_key": __import__("pydantic").SecretStr(
-                                               OPENAI_KEY)})
+    settings = settings.model_copy(
+        update={
+            "openai_base_url": fake.url + "/v1",
+            "openai_api_key": __import__("pydantic").SecretStr(OPENAI_KEY),
+        }
+    )
     fake.faults.extend(["malformed", "refusal"])
     a = _run(settings, store, profile)
     assert a.status == "analysed"
@@ -97,8 +119,9 @@ def test_second_invalid_output_falls_back_to_secondary(fake: FakeAPI, tmp_path: 
     assert ok.provider == "openai" and ok.fallback_reason and "anthropic" in ok.fallback_reason
 
 
-def test_spend_limit_is_not_retried(fake: FakeAPI, tmp_path: Path, store: CallStore,
-                                    profile: Profile) -> None:
+def test_spend_limit_is_not_retried(
+    fake: FakeAPI, tmp_path: Path, store: CallStore, profile: Profile
+) -> None:
     settings = make_settings(tmp_path, fake.url, secondary="openai:gpt-4o-mini")
     settings = settings.model_copy(update={"openai_base_url": closed_port_url() + "/v1"})
     fake.faults.extend(["spend"])
@@ -112,8 +135,9 @@ def test_spend_limit_is_not_retried(fake: FakeAPI, tmp_path: Path, store: CallSt
     assert a.answers == []
 
 
-def test_retries_exhausted_then_degraded(fake: FakeAPI, api_settings, store: CallStore,
-                                         profile: Profile) -> None:
+def test_retries_exhausted_then_degraded(
+    fake: FakeAPI, api_settings, store: CallStore, profile: Profile
+) -> None:
     fake.faults.extend(["529"] * 4)
     a = _run(api_settings, store, profile)
     assert a.status == "degraded"
@@ -121,13 +145,15 @@ def test_retries_exhausted_then_degraded(fake: FakeAPI, api_settings, store: Cal
     assert len(fake.calls("/v1/messages")) == 4  # -- 1 + max_retries --
 
 
-def test_openai_malformed_json_is_repaired(fake: FakeAPI, tmp_path: Path, store: CallStore,
-                                           profile: Profile) -> None:
+def test_openai_malformed_json_is_repaired(
+    fake: FakeAPI, tmp_path: Path, store: CallStore, profile: Profile
+) -> None:
     from pydantic import SecretStr
 
     settings = make_settings(tmp_path, None, primary="openai:my-vllm-model")
-    settings = settings.model_copy(update={"openai_base_url": fake.url + "/v1",
-                                           "openai_api_key": SecretStr(OPENAI_KEY)})
+    settings = settings.model_copy(
+        update={"openai_base_url": fake.url + "/v1", "openai_api_key": SecretStr(OPENAI_KEY)}
+    )
     fake.faults.extend(["malformed"])
     a = _run(settings, store, profile)
     assert a.status == "analysed" and a.provider == "openai"
@@ -135,9 +161,9 @@ def test_openai_malformed_json_is_repaired(fake: FakeAPI, tmp_path: Path, store:
     assert a.cost_usd is None  # -- a model with no price on file: cost unknown, not 0 --
 
 
-def test_spend_limit_disables_the_provider_for_the_run(fake: FakeAPI, api_settings,
-                                                       store: CallStore,
-                                                       profile: Profile) -> None:
+def test_spend_limit_disables_the_provider_for_the_run(
+    fake: FakeAPI, api_settings, store: CallStore, profile: Profile
+) -> None:
     fake.faults.extend(["spend"])
     with Analyzer(api_settings, store) as an:
         first = an.analyze(make_selection(0), profile)
@@ -147,9 +173,9 @@ def test_spend_limit_disables_the_provider_for_the_run(fake: FakeAPI, api_settin
     assert len(fake.calls("/v1/messages")) == 1  # -- no more calls to a provider out of credit --
 
 
-def test_document_token_budget_is_checked_before_sending(fake: FakeAPI, api_settings,
-                                                         store: CallStore,
-                                                         profile: Profile) -> None:
+def test_document_token_budget_is_checked_before_sending(
+    fake: FakeAPI, api_settings, store: CallStore, profile: Profile
+) -> None:
     from docsieve.settings import BudgetSettings
 
     tight = api_settings.model_copy(update={"budget": BudgetSettings(document_tokens=500)})

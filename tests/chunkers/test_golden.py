@@ -44,10 +44,18 @@ def _summary(sample: str, chunker: str) -> list[dict[str, Any]]:
         assert c.start >= last_end - 1 or c.kind == "table"
         last_end = c.end
         if c.kind != "table":
-            assert c.text == doc.text[c.start:c.end]
-    return [{"heading_path": c.heading_path, "pages": [c.page_start, c.page_end],
-             "span": [c.start, c.end], "tokens": c.tokens, "kind": c.kind,
-             "head": c.text[:60]} for c in chunks]
+            assert c.text == doc.text[c.start : c.end]
+    return [
+        {
+            "heading_path": c.heading_path,
+            "pages": [c.page_start, c.page_end],
+            "span": [c.start, c.end],
+            "tokens": c.tokens,
+            "kind": c.kind,
+            "head": c.text[:60],
+        }
+        for c in chunks
+    ]
 
 
 @pytest.mark.parametrize(("sample", "chunker"), CASES)
@@ -56,8 +64,7 @@ def test_golden(sample: str, chunker: str) -> None:
     golden = HERE / "golden" / (Path(sample).stem + f".{chunker}.json")
     if os.environ.get("DOCSIEVE_REGEN_GOLDEN") == "1" or not golden.exists():
         golden.parent.mkdir(exist_ok=True)
-        golden.write_text(json.dumps(got, indent=1, ensure_ascii=False) + "\n",
-                          encoding="utf-8")
+        golden.write_text(json.dumps(got, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         if os.environ.get("DOCSIEVE_REGEN_GOLDEN") != "1":
             pytest.fail(f"golden file {golden.name} was missing; written, review it")
     want = json.loads(golden.read_text(encoding="utf-8"))

@@ -23,12 +23,14 @@ def _contract(doc, opts: ChunkSettings = OPTS) -> list[Chunk]:
 
 def _pages_of(doc, c: Chunk) -> tuple[int, int]:
     """The pages of the elements whose text the chunk's first and last characters lie in."""
+
     def page(off: int) -> int:
         for e in doc.elements:
             if e.start <= off < e.end:
                 return int(e.page)
         raise AssertionError(off)
-    body = doc.text[c.start:c.end]
+
+    body = doc.text[c.start : c.end]
     first = c.start + len(body) - len(body.lstrip())
     last = c.start + len(body.rstrip()) - 1
     return page(first), page(last)
@@ -36,9 +38,14 @@ def _pages_of(doc, c: Chunk) -> tuple[int, int]:
 
 # -- pages -----------------------------------------------------------------------------------
 
+
 def test_chunk_spanning_a_page_break_records_both_pages() -> None:
-    doc = make_doc([("paragraph", "4.1 Delivery. " + sentences(1, tag="A"), {"page": 3}),
-                    ("paragraph", sentences(1, tag="B"), {"page": 4})])
+    doc = make_doc(
+        [
+            ("paragraph", "4.1 Delivery. " + sentences(1, tag="A"), {"page": 3}),
+            ("paragraph", sentences(1, tag="B"), {"page": 4}),
+        ]
+    )
     chunks = _contract(doc)
     assert len(chunks) == 1
     assert (chunks[0].page_start, chunks[0].page_end) == (3, 4)
@@ -63,8 +70,15 @@ def test_pages_inside_one_element_use_the_parsers_page_breaks() -> None:
     # -- a paragraph the parser joined over a page break, with the break recorded --
     a, b = sentences(2, tag="A"), sentences(2, tag="B")
     text = "9.1 Audit. " + a + " " + b
-    doc = make_doc([("paragraph", text, {"page": 5, "page_end": 6,
-                                         "meta": {"page_breaks": [len("9.1 Audit. " + a) + 1]}})])
+    doc = make_doc(
+        [
+            (
+                "paragraph",
+                text,
+                {"page": 5, "page_end": 6, "meta": {"page_breaks": [len("9.1 Audit. " + a) + 1]}},
+            )
+        ]
+    )
     chunks = _contract(doc)
     assert len(chunks) == 2
     assert [(c.page_start, c.page_end) for c in chunks] == [(5, 5), (6, 6)]
@@ -90,15 +104,23 @@ def test_text_file_pages_are_all_one() -> None:
 
 # -- sentences --------------------------------------------------------------------------------
 
+
 def test_parser_heading_that_ends_the_sentence_above_is_body_text() -> None:
     # -- CUAD: "... would govern its validity," then a "heading" "construction, or
     #    interpretation." taken into the next ARTICLE's chunk --
-    doc = make_doc([("heading", "ARTICLE XII GOVERNING LAW"),
-                    ("paragraph", "12.2 This Agreement shall be governed by the laws of "
-                     "Louisiana, except where another state's laws would govern its validity,"),
-                    ("heading", "construction, or interpretation."),
-                    ("heading", "ARTICLE XIII DISCLAIMERS"),
-                    ("paragraph", "13.1 " + sentences(3, tag="D"))])
+    doc = make_doc(
+        [
+            ("heading", "ARTICLE XII GOVERNING LAW"),
+            (
+                "paragraph",
+                "12.2 This Agreement shall be governed by the laws of "
+                "Louisiana, except where another state's laws would govern its validity,",
+            ),
+            ("heading", "construction, or interpretation."),
+            ("heading", "ARTICLE XIII DISCLAIMERS"),
+            ("paragraph", "13.1 " + sentences(3, tag="D")),
+        ]
+    )
     chunks = _contract(doc)
     holder = next(c for c in chunks if "its validity," in c.text)
     assert "construction, or interpretation." in holder.text
@@ -106,24 +128,33 @@ def test_parser_heading_that_ends_the_sentence_above_is_body_text() -> None:
 
 
 def test_all_caps_line_continuing_a_sentence_is_not_a_heading() -> None:
-    doc = make_doc([("list_item", "(a) Disclaimer. THE EQUIPMENT IS PROVIDED AS IS AND WITH ALL"),
-                    ("heading", "FAULTS AND THE COMPANY DISCLAIMS ALL WARRANTIES,"),
-                    ("paragraph", "WHETHER EXPRESS OR IMPLIED, INCLUDING ANY WARRANTY OF "
-                     "MERCHANTABILITY."),
-                    ("list_item", "(b) Services. " + sentences(2, tag="S"))])
+    doc = make_doc(
+        [
+            ("list_item", "(a) Disclaimer. THE EQUIPMENT IS PROVIDED AS IS AND WITH ALL"),
+            ("heading", "FAULTS AND THE COMPANY DISCLAIMS ALL WARRANTIES,"),
+            ("paragraph", "WHETHER EXPRESS OR IMPLIED, INCLUDING ANY WARRANTY OF MERCHANTABILITY."),
+            ("list_item", "(b) Services. " + sentences(2, tag="S")),
+        ]
+    )
     chunks = _contract(doc, ChunkSettings(max_tokens=120, min_tokens=1))
     holder = next(c for c in chunks if "WITH ALL" in c.text)
     assert "FAULTS AND" in holder.text and "MERCHANTABILITY." in holder.text
 
 
 def test_preamble_ending_in_a_comma_is_not_cut_before_between() -> None:
-    doc = make_doc([("paragraph", "This Manufacturing Agreement (the “Agreement”) is effective "
-                     "February 1, 2017 (the “Effective Date”),"),
-                    ("heading", "BETWEEN:"),
-                    ("paragraph", "ACME CORP., a company incorporated under the laws of Ontario "
-                     "(“ACME”);"),
-                    ("heading", "1. DEFINITIONS"),
-                    ("paragraph", "1.1 " + sentences(3, tag="D"))])
+    doc = make_doc(
+        [
+            (
+                "paragraph",
+                "This Manufacturing Agreement (the “Agreement”) is effective "
+                "February 1, 2017 (the “Effective Date”),",
+            ),
+            ("heading", "BETWEEN:"),
+            ("paragraph", "ACME CORP., a company incorporated under the laws of Ontario (“ACME”);"),
+            ("heading", "1. DEFINITIONS"),
+            ("paragraph", "1.1 " + sentences(3, tag="D")),
+        ]
+    )
     chunks = _contract(doc, ChunkSettings(max_tokens=120, min_tokens=1))
     holder = next(c for c in chunks if "Effective Date”)," in c.text)
     assert "BETWEEN:" in holder.text
@@ -135,8 +166,7 @@ def test_unfinished_sentence_moves_to_the_next_chunk_when_it_cannot_join() -> No
     #    whole; the open line moves down to the block it introduces --
     body = "3.1 Terms. " + sentences(7, tag="L")
     sig = "ACME BANCORP, INC.\n\nBy: ____________ John Smith, President " + sentences(4, tag="G")
-    doc = make_doc([("paragraph", body), ("paragraph", "Very truly yours,"),
-                    ("paragraph", sig)])
+    doc = make_doc([("paragraph", body), ("paragraph", "Very truly yours,"), ("paragraph", sig)])
     opts = ChunkSettings(max_tokens=120, min_tokens=1)
     assert count_tokens(body) + count_tokens(sig) > 120
     chunks = _contract(doc, opts)
@@ -150,12 +180,13 @@ def test_sentence_within_the_maximum_is_never_cut() -> None:
     while count_tokens(long_sentence + " today.") < 120:
         long_sentence += " item, more"
         if count_tokens(long_sentence + " today.") > 120:
-            long_sentence = long_sentence[:-len(" item, more")] + " more"
+            long_sentence = long_sentence[: -len(" item, more")] + " more"
     long_sentence += " today."
     n = count_tokens(long_sentence)
     assert 118 < n <= 120, n
-    doc = make_doc([("paragraph", sentences(4, tag="A") + " " + long_sentence + " "
-                     + sentences(4, tag="B"))])
+    doc = make_doc(
+        [("paragraph", sentences(4, tag="A") + " " + long_sentence + " " + sentences(4, tag="B"))]
+    )
     chunks = _contract(doc)
     assert any(long_sentence in c.text for c in chunks)
     assert all(c.tokens <= 120 for c in chunks)

@@ -18,7 +18,7 @@ def test_defaults_use_sqlite_in_home(tmp_path: Path) -> None:
 
 def test_env_nested_and_toml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cfg = tmp_path / "docsieve.toml"
-    cfg.write_text('[chunk]\nmax_tokens = 300\n[select]\nbatch_size = 8\n')
+    cfg.write_text("[chunk]\nmax_tokens = 300\n[select]\nbatch_size = 8\n")
     monkeypatch.setenv("DOCSIEVE_CONFIG", str(cfg))
     monkeypatch.setenv("DOCSIEVE_SELECT__BATCH_SIZE", "16")
     s = load_settings()

@@ -22,8 +22,8 @@ def test_cl100k_counts_offline() -> None:
 def test_unknown_profile_lists_shipped(tmp_path: Path) -> None:
     (tmp_path / "profiles").mkdir()
     (tmp_path / "profiles" / "mine.toml").write_text(
-        'name = "mine"\ndoc_type = "contract"\n'
-        '[[questions]]\nid = "law"\nquestion = "Which law?"\n')
+        'name = "mine"\ndoc_type = "contract"\n[[questions]]\nid = "law"\nquestion = "Which law?"\n'
+    )
     assert load_profile("mine", tmp_path).questions[0].id == "law"
     with pytest.raises(ConfigError, match="shipped profiles: mine"):
         load_profile("nope", tmp_path)

@@ -20,8 +20,18 @@ def make_chunks(texts: list[str], headings: list[list[str]] | None = None) -> li
     pos = 0
     for i, t in enumerate(texts):
         hp = headings[i] if headings else []
-        c = Chunk(id=f"c{i}", index=i, text=t, heading_path=hp, page_start=1, page_end=1,
-                  start=pos, end=pos + len(t), tokens=0, chunker="test")
+        c = Chunk(
+            id=f"c{i}",
+            index=i,
+            text=t,
+            heading_path=hp,
+            page_start=1,
+            page_end=1,
+            start=pos,
+            end=pos + len(t),
+            tokens=0,
+            chunker="test",
+        )
         c.tokens = count_tokens(c.contextualized)
         out.append(c)
         pos += len(t) + 2

@@ -16,8 +16,11 @@ from extractors.head import FEATURES, Head, features, fit, load_head
 from extractors.lexical import BM25Scorer, tokenize
 from tests.extractors.conftest import CONTRACT, make_chunks
 
-QUERIES = ["Which law governs the agreement?", "What insurance must the supplier carry?",
-           "Can the contract be assigned to another company?"]
+QUERIES = [
+    "Which law governs the agreement?",
+    "What insurance must the supplier carry?",
+    "Can the contract be assigned to another company?",
+]
 EXPECTED = [0, 3, 2]
 
 
@@ -30,8 +33,9 @@ def test_dense_ranks_relevant_chunk_first(encoder: Encoder) -> None:
 
 
 def test_bm25_scores_exact_terms() -> None:
-    m = BM25Scorer().score(["governing laws of New York", "additional insured"],
-                           make_chunks(CONTRACT))
+    m = BM25Scorer().score(
+        ["governing laws of New York", "additional insured"], make_chunks(CONTRACT)
+    )
     assert int(m[0].argmax()) == 0
     assert int(m[1].argmax()) == 3
     assert m[1, 5] == 0.0  # -- no shared term, no score --
@@ -129,8 +133,7 @@ def test_conditioned_head_round_trips_and_uses_the_question(tmp_path: Path) -> N
     u = rng.normal(size=(dim, rank)).astype(np.float32)
     v = rng.normal(size=(dim, rank)).astype(np.float32)
     zero = np.zeros(len(FEATURES), np.float32)
-    cond = Head(zero, 0.0, zero, np.ones(len(FEATURES), np.float32), u, v,
-                "all-minilm-l6-v2")
+    cond = Head(zero, 0.0, zero, np.ones(len(FEATURES), np.float32), u, v, "all-minilm-l6-v2")
     scalar = Head(zero + 1, -1.0, zero, np.ones(len(FEATURES), np.float32))
     path = tmp_path / "head.json"
     path.write_text(cond.to_json(fallback=scalar, trained_on="test"), encoding="utf-8")
@@ -152,8 +155,11 @@ def test_long_chunk_is_scored_by_its_best_piece(encoder: Encoder) -> None:
     from extractors.dense import chunk_pieces
 
     # -- a long chunk whose governing-law sentence lies past what the encoder reads --
-    filler = " ".join(f"The Distributor shall report sales of product line {i} to the "
-                      f"Supplier every month in the agreed format." for i in range(40))
+    filler = " ".join(
+        f"The Distributor shall report sales of product line {i} to the "
+        f"Supplier every month in the agreed format."
+        for i in range(40)
+    )
     long = filler + " This Agreement shall be governed by the laws of the State of New York."
     chunks = make_chunks([long, CONTRACT[1]], headings=[["7 Reports"], []])
     pieces = chunk_pieces(chunks[0])

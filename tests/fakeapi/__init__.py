@@ -11,5 +11,13 @@ from tests.fakeapi.server import (
     tokens_of,
 )
 
-__all__ = ["ANTHROPIC_KEY", "MODEL_FAULTS", "OPENAI_KEY", "FakeAPI", "Recorded",
-           "closed_port_url", "generate", "tokens_of"]
+__all__ = [
+    "ANTHROPIC_KEY",
+    "MODEL_FAULTS",
+    "OPENAI_KEY",
+    "FakeAPI",
+    "Recorded",
+    "closed_port_url",
+    "generate",
+    "tokens_of",
+]

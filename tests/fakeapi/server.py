@@ -36,8 +36,9 @@ from typing import Any
 ANTHROPIC_KEY = "sk-ant-test-Sup3rSecretKey-0123456789"
 OPENAI_KEY = "sk-openai-test-An0therSecret-9876543210"
 MODEL_FAULTS = ("429", "529", "500", "timeout", "reset", "malformed", "refusal", "max_tokens")
-_SECTION_RE = re.compile(r'<section id="([^"]*)" pages="([^"]*)"[^>]*>\n(.*?)\n</section>',
-                         re.DOTALL)
+_SECTION_RE = re.compile(
+    r'<section id="([^"]*)" pages="([^"]*)"[^>]*>\n(.*?)\n</section>', re.DOTALL
+)
 
 
 @dataclass
@@ -63,8 +64,14 @@ def tokens_of(obj: Any) -> int:
 class FakeAPI:
     """Start with ``with FakeAPI() as api:``; point the SDKs at ``api.url``."""
 
-    def __init__(self, *, anthropic_key: str = ANTHROPIC_KEY, openai_key: str = OPENAI_KEY,
-                 timeout_sleep_s: float = 1.5, retry_after: str = "1") -> None:
+    def __init__(
+        self,
+        *,
+        anthropic_key: str = ANTHROPIC_KEY,
+        openai_key: str = OPENAI_KEY,
+        timeout_sleep_s: float = 1.5,
+        retry_after: str = "1",
+    ) -> None:
         self.anthropic_key = anthropic_key
         self.openai_key = openai_key
         self.timeout_sleep_s = timeout_sleep_s
@@ -95,8 +102,9 @@ class FakeAPI:
         httpd.daemon_threads = True
         httpd.block_on_close = False
         self._httpd = httpd
-        self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02},
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -119,8 +127,9 @@ class FakeAPI:
         return f"http://127.0.0.1:{port}"
 
     # -- scripting --
-    def set_fault_rate(self, rate: float, *, seed: int = 0,
-                       kinds: tuple[str, ...] = MODEL_FAULTS) -> None:
+    def set_fault_rate(
+        self, rate: float, *, seed: int = 0, kinds: tuple[str, ...] = MODEL_FAULTS
+    ) -> None:
         self._rate, self._rate_kinds, self._rng = rate, kinds, random.Random(seed)
 
     def next_fault(self) -> str | None:
@@ -150,8 +159,7 @@ class FakeAPI:
     # -- Anthropic responses --
     def usage_for(self, body: dict[str, Any]) -> dict[str, int]:
         total = tokens_of({k: body.get(k) for k in ("system", "tools", "messages")})
-        cached = any("cache_control" in b for b in body.get("system") or []
-                     if isinstance(b, dict))
+        cached = any("cache_control" in b for b in body.get("system") or [] if isinstance(b, dict))
         cw = cr = 0
         if cached:
             prefix = {"system": body.get("system"), "tools": body.get("tools")}
@@ -163,8 +171,11 @@ class FakeAPI:
                 else:
                     cw = n
                     self._seen_prefixes.add(key)
-        return {"input_tokens": max(1, total - cw - cr), "cache_creation_input_tokens": cw,
-                "cache_read_input_tokens": cr}
+        return {
+            "input_tokens": max(1, total - cw - cr),
+            "cache_creation_input_tokens": cw,
+            "cache_read_input_tokens": cr,
+        }
 
     def message_for(self, body: dict[str, Any], fault: str | None) -> dict[str, Any]:
         tool = (body.get("tools") or [{}])[0]
@@ -175,48 +186,85 @@ class FakeAPI:
         if fault == "malformed":
             tool_input = {"answers": "not an object"}
         if fault == "bad_cite":
-            tool_input = json.loads(json.dumps(tool_input).replace(
-                f'"{sections[0][0]}"' if sections else '"__none__"', '"c_does_not_exist"'))
-        content = [{"type": "tool_use", "id": "toolu_fake01", "name": tool.get("name", "tool"),
-                    "input": tool_input}]
+            tool_input = json.loads(
+                json.dumps(tool_input).replace(
+                    f'"{sections[0][0]}"' if sections else '"__none__"', '"c_does_not_exist"'
+                )
+            )
+        content = [
+            {
+                "type": "tool_use",
+                "id": "toolu_fake01",
+                "name": tool.get("name", "tool"),
+                "input": tool_input,
+            }
+        ]
         if fault == "refusal":
             stop, content = "refusal", [{"type": "text", "text": "I can't help with that."}]
         if fault == "no_tool":
             stop, content = "end_turn", [{"type": "text", "text": "Here is my answer in prose."}]
         if fault == "max_tokens":
             stop = "max_tokens"
-            content = [{"type": "tool_use", "id": "toolu_fake01", "name": tool.get("name"),
-                        "input": {}}]
+            content = [
+                {"type": "tool_use", "id": "toolu_fake01", "name": tool.get("name"), "input": {}}
+            ]
         usage = self.usage_for(body)
         usage["output_tokens"] = tokens_of(content)
-        return {"id": f"msg_{abs(hash(body_key(body))) % 10**12:012d}", "type": "message",
-                "role": "assistant", "model": body.get("model"), "content": content,
-                "stop_reason": stop, "stop_sequence": None, "usage": usage}
+        return {
+            "id": f"msg_{abs(hash(body_key(body))) % 10**12:012d}",
+            "type": "message",
+            "role": "assistant",
+            "model": body.get("model"),
+            "content": content,
+            "stop_reason": stop,
+            "stop_sequence": None,
+            "usage": usage,
+        }
 
     def completion_for(self, body: dict[str, Any], fault: str | None) -> dict[str, Any]:
         tool = ((body.get("tools") or [{}])[0]).get("function") or {}
         sections = _sections(body)
         args = json.dumps(generate(tool.get("parameters") or {}, sections))
         finish = "tool_calls"
-        message: dict[str, Any] = {"role": "assistant", "content": None, "refusal": None,
-                                   "tool_calls": [{"id": "call_fake01", "type": "function",
-                                                   "function": {"name": tool.get("name"),
-                                                                "arguments": args}}]}
+        message: dict[str, Any] = {
+            "role": "assistant",
+            "content": None,
+            "refusal": None,
+            "tool_calls": [
+                {
+                    "id": "call_fake01",
+                    "type": "function",
+                    "function": {"name": tool.get("name"), "arguments": args},
+                }
+            ],
+        }
         if fault == "malformed":
             message["tool_calls"][0]["function"]["arguments"] = '{"answers": {'
         if fault == "refusal":
-            message = {"role": "assistant", "content": None, "refusal": "I can't help.",
-                       "tool_calls": None}
+            message = {
+                "role": "assistant",
+                "content": None,
+                "refusal": "I can't help.",
+                "tool_calls": None,
+            }
             finish = "stop"
         if fault == "max_tokens":
             finish = "length"
         prompt = tokens_of(body.get("messages"))
-        return {"id": "chatcmpl-fake", "object": "chat.completion", "created": 1_700_000_000,
-                "model": body.get("model"),
-                "choices": [{"index": 0, "message": message, "finish_reason": finish,
-                             "logprobs": None}],
-                "usage": {"prompt_tokens": prompt, "completion_tokens": tokens_of(args),
-                          "total_tokens": prompt + tokens_of(args)}}
+        return {
+            "id": "chatcmpl-fake",
+            "object": "chat.completion",
+            "created": 1_700_000_000,
+            "model": body.get("model"),
+            "choices": [
+                {"index": 0, "message": message, "finish_reason": finish, "logprobs": None}
+            ],
+            "usage": {
+                "prompt_tokens": prompt,
+                "completion_tokens": tokens_of(args),
+                "total_tokens": prompt + tokens_of(args),
+            },
+        }
 
     # -- batches --
     def create_batch(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -228,9 +276,16 @@ class FakeAPI:
                 fault = self.batch_item_faults.popleft() if self.batch_item_faults else None
             cid = item["custom_id"]
             if fault == "errored":
-                res: dict[str, Any] = {"type": "errored", "error": {
-                    "type": "error", "error": {"type": "invalid_request_error",
-                                               "message": "bad request in batch item"}}}
+                res: dict[str, Any] = {
+                    "type": "errored",
+                    "error": {
+                        "type": "error",
+                        "error": {
+                            "type": "invalid_request_error",
+                            "message": "bad request in batch item",
+                        },
+                    },
+                }
             elif fault in ("expired", "canceled"):
                 res = {"type": fault}
             else:
@@ -249,31 +304,37 @@ class FakeAPI:
         ended = batch["polls"] >= self.batch_polls_before_end
         counts = Counter(r["result"]["type"] for r in batch["results"])
         return {
-            "id": batch["id"], "type": "message_batch",
+            "id": batch["id"],
+            "type": "message_batch",
             "processing_status": "ended" if ended else "in_progress",
-            "request_counts": {"processing": 0 if ended else batch["n"],
-                               "succeeded": counts["succeeded"] if ended else 0,
-                               "errored": counts["errored"] if ended else 0,
-                               "canceled": counts["canceled"] if ended else 0,
-                               "expired": counts["expired"] if ended else 0},
-            "created_at": "2026-11-27T00:00:00Z", "expires_at": "2026-11-28T00:00:00Z",
+            "request_counts": {
+                "processing": 0 if ended else batch["n"],
+                "succeeded": counts["succeeded"] if ended else 0,
+                "errored": counts["errored"] if ended else 0,
+                "canceled": counts["canceled"] if ended else 0,
+                "expired": counts["expired"] if ended else 0,
+            },
+            "created_at": "2026-11-27T00:00:00Z",
+            "expires_at": "2026-11-28T00:00:00Z",
             "ended_at": "2026-11-27T00:01:00Z" if ended else None,
-            "archived_at": None, "cancel_initiated_at": None,
-            "results_url": (f"{self.url}/v1/messages/batches/{batch['id']}/results"
-                            if ended else None),
+            "archived_at": None,
+            "cancel_initiated_at": None,
+            "results_url": (
+                f"{self.url}/v1/messages/batches/{batch['id']}/results" if ended else None
+            ),
         }
 
 
 def _sections(body: dict[str, Any]) -> list[tuple[str, str, str]]:
     text = " ".join(
         m["content"] if isinstance(m.get("content"), str) else json.dumps(m.get("content"))
-        for m in body.get("messages") or [] if m.get("role") == "user")
-    return [(m.group(1), m.group(2), html.unescape(m.group(3)))
-            for m in _SECTION_RE.finditer(text)]
+        for m in body.get("messages") or []
+        if m.get("role") == "user"
+    )
+    return [(m.group(1), m.group(2), html.unescape(m.group(3))) for m in _SECTION_RE.finditer(text)]
 
 
-def generate(schema: dict[str, Any], sections: list[tuple[str, str, str]],
-             name: str = "") -> Any:
+def generate(schema: dict[str, Any], sections: list[tuple[str, str, str]], name: str = "") -> Any:
     """A value that satisfies ``schema``, citing the first section."""
     if "enum" in schema:
         return next((v for v in schema["enum"] if v is not None), None)
@@ -322,8 +383,15 @@ class _Handler(BaseHTTPRequestHandler):
         auth = self.headers.get("authorization") or ""
         return auth == f"Bearer {key}" or self.headers.get("x-api-key") == key
 
-    def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None,
-              *, raw: bytes | None = None, ctype: str = "application/json") -> None:
+    def _send(
+        self,
+        status: int,
+        payload: Any,
+        headers: dict[str, str] | None = None,
+        *,
+        raw: bytes | None = None,
+        ctype: str = "application/json",
+    ) -> None:
         data = raw if raw is not None else json.dumps(payload).encode()
         try:
             self.send_response(status)
@@ -337,11 +405,17 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass
 
-    def _error(self, status: int, etype: str, message: str,
-               headers: dict[str, str] | None = None, *, openai: bool = False) -> None:
+    def _error(
+        self,
+        status: int,
+        etype: str,
+        message: str,
+        headers: dict[str, str] | None = None,
+        *,
+        openai: bool = False,
+    ) -> None:
         if openai:
-            payload: dict[str, Any] = {"error": {"message": message, "type": etype,
-                                                 "code": etype}}
+            payload: dict[str, Any] = {"error": {"message": message, "type": etype, "code": etype}}
         else:
             payload = {"type": "error", "error": {"type": etype, "message": message}}
         self._send(status, payload, headers)
@@ -357,8 +431,13 @@ class _Handler(BaseHTTPRequestHandler):
         f = self.fake
         if fault == "429":
             rec.status = 429
-            self._error(429, "rate_limit_error", "Number of requests has exceeded your rate "
-                        "limit", {"retry-after": f.retry_after}, openai=openai)
+            self._error(
+                429,
+                "rate_limit_error",
+                "Number of requests has exceeded your rate limit",
+                {"retry-after": f.retry_after},
+                openai=openai,
+            )
         elif fault == "529":
             rec.status = 529
             self._error(529, "overloaded_error", "Overloaded", openai=openai)
@@ -367,9 +446,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._error(500, "api_error", "Internal server error", openai=openai)
         elif fault == "spend":
             rec.status = 400
-            self._error(400, "invalid_request_error", "Your credit balance is too low to "
-                        "access the API. Please go to Plans & Billing to purchase credits.",
-                        openai=openai)
+            self._error(
+                400,
+                "invalid_request_error",
+                "Your credit balance is too low to "
+                "access the API. Please go to Plans & Billing to purchase credits.",
+                openai=openai,
+            )
         elif fault == "timeout":
             rec.status = -1
             time.sleep(f.timeout_sleep_s)
@@ -421,8 +504,11 @@ class _Handler(BaseHTTPRequestHandler):
             rec.fault = fault
             if fault and self._fault_response(fault, rec, openai=openai):
                 return
-            payload = (self.fake.completion_for(body, fault) if openai
-                       else self.fake.message_for(body, fault))
+            payload = (
+                self.fake.completion_for(body, fault)
+                if openai
+                else self.fake.message_for(body, fault)
+            )
             rec.status = 200
             if fault is None:
                 self.fake.note_success(body)

@@ -34,12 +34,20 @@ def test_run_report_cost_replay(contracts: Path, tmp_path: Path, cli_env: CliRun
     assert 0 < run["selected_fraction"] < 1
 
     out = tmp_path / "export"
-    rep = json.loads(_ok(cli_env.invoke(app, ["report", str(run_id), "--json", "--export",
-                                              str(out)])).stdout)
+    rep = json.loads(
+        _ok(cli_env.invoke(app, ["report", str(run_id), "--json", "--export", str(out)])).stdout
+    )
     assert rep["funnel"]["document"]["tokens"] > rep["funnel"]["select"]["tokens"] > 0
     names = sorted(p.name for p in out.iterdir())
-    assert names == sorted([f"run-{run_id}.md", f"run-{run_id}.json", f"run-{run_id}.html",
-                            f"run-{run_id}-documents.csv", f"run-{run_id}-answers.csv"])
+    assert names == sorted(
+        [
+            f"run-{run_id}.md",
+            f"run-{run_id}.json",
+            f"run-{run_id}.html",
+            f"run-{run_id}-documents.csv",
+            f"run-{run_id}-answers.csv",
+        ]
+    )
     md = (out / f"run-{run_id}.md").read_text()
     assert "## Answers" in md and "p. 1" in md
     answers = (out / f"run-{run_id}-answers.csv").read_text().splitlines()
@@ -59,23 +67,30 @@ def test_run_report_cost_replay(contracts: Path, tmp_path: Path, cli_env: CliRun
 
 
 def test_select_analyze_chunk(contracts: Path, cli_env: CliRunner) -> None:
-    sel = json.loads(_ok(cli_env.invoke(app, ["select", str(contracts), "--profile",
-                                              "contract", "--budget", "150",
-                                              "--json"])).stdout)
+    sel = json.loads(
+        _ok(
+            cli_env.invoke(
+                app,
+                ["select", str(contracts), "--profile", "contract", "--budget", "150", "--json"],
+            )
+        ).stdout
+    )
     doc = sel["documents"][0]
     assert doc["selected_tokens"] <= 150 and doc["selected_tokens"] < doc["document_tokens"]
     section = next(s for q in doc["questions"] for s in q["sections"])
     assert set(section) >= {"chunk_id", "text", "score", "tokens", "pages", "span"}
     text = Path(doc["path"]).read_text()
-    assert text[section["span"][0]:section["span"][1]].strip()[:20] in text
+    assert text[section["span"][0] : section["span"][1]].strip()[:20] in text
 
-    analysed = json.loads(_ok(cli_env.invoke(app, ["analyze", str(sel["run_id"]),
-                                                   "--json"])).stdout)
+    analysed = json.loads(
+        _ok(cli_env.invoke(app, ["analyze", str(sel["run_id"]), "--json"])).stdout
+    )
     assert len(analysed["analyses"]) == 3
 
     chunks = json.loads(_ok(cli_env.invoke(app, ["chunk", doc["path"], "--json"])).stdout)
-    assert chunks and all({"text", "heading_path", "pages", "span", "tokens"} <= set(c)
-                          for c in chunks)
+    assert chunks and all(
+        {"text", "heading_path", "pages", "span", "tokens"} <= set(c) for c in chunks
+    )
     _ok(cli_env.invoke(app, ["select", str(contracts), "--profile", "nope"]), 2)
 
 

@@ -40,18 +40,26 @@ def _mixed_folder(root: Path) -> Path:
     return folder
 
 
-def test_bad_files_are_recorded_and_the_batch_goes_on(tmp_path: Path,
-                                                      flow_settings: Settings) -> None:
+def test_bad_files_are_recorded_and_the_batch_goes_on(
+    tmp_path: Path, flow_settings: Settings
+) -> None:
     folder = _mixed_folder(tmp_path)
     summary = ingest_flow(str(folder), flow_settings)
     by_name = {Path(r.path).name: r for r in summary.results}
-    assert set(by_name) == {"good.txt", "nested.txt", "empty.txt", "notes.xyz", "whole.pdf",
-                            "truncated.pdf"}
+    assert set(by_name) == {
+        "good.txt",
+        "nested.txt",
+        "empty.txt",
+        "notes.xyz",
+        "whole.pdf",
+        "truncated.pdf",
+    }
     assert by_name["good.txt"].status == "ok" and by_name["good.txt"].doc_type == "contract"
     assert by_name["nested.txt"].status == "ok"
     assert by_name["whole.pdf"].status == "ok" and by_name["whole.pdf"].pages == 3
-    assert by_name["empty.txt"].status == "failed" and "empty" in (by_name["empty.txt"].reason
-                                                                   or "")
+    assert by_name["empty.txt"].status == "failed" and "empty" in (
+        by_name["empty.txt"].reason or ""
+    )
     assert by_name["notes.xyz"].status == "skipped"
     assert by_name["truncated.pdf"].status == "failed"
     assert all(r.reason for r in summary.results if r.status != "ok")
@@ -76,8 +84,9 @@ def test_bad_files_are_recorded_and_the_batch_goes_on(tmp_path: Path,
     assert {Path(r.path).name: r.status.value for r in third.results}["good.txt"] == "ok"
 
 
-def test_cli_json_summary_and_exit_code(tmp_path: Path, flow_settings: Settings,
-                                        monkeypatch) -> None:
+def test_cli_json_summary_and_exit_code(
+    tmp_path: Path, flow_settings: Settings, monkeypatch
+) -> None:
     from flows.cli import app
 
     folder = _mixed_folder(tmp_path)

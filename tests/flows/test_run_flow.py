@@ -23,19 +23,28 @@ from storage.tables_ledger import BudgetRow, LedgerRow
 from tests.fakeapi import ANTHROPIC_KEY, FakeAPI
 from tests.flows.conftest import write_contract
 
-FAST: dict[str, Any] = {"timeout_s": 5, "max_retries": 2, "max_backoff_s": 0.05,
-                        "backoff_base_s": 0.01}
+FAST: dict[str, Any] = {
+    "timeout_s": 5,
+    "max_retries": 2,
+    "max_backoff_s": 0.05,
+    "backoff_base_s": 0.01,
+}
 
 
 def _api_settings(base: Settings, url: str, **extra: Any) -> Settings:
-    return base.model_copy(update={
-        "anthropic_api_key": __import__("pydantic").SecretStr(ANTHROPIC_KEY),
-        "anthropic_base_url": url,
-        "analyze": base.analyze.model_copy(update=FAST), **extra})
+    return base.model_copy(
+        update={
+            "anthropic_api_key": __import__("pydantic").SecretStr(ANTHROPIC_KEY),
+            "anthropic_base_url": url,
+            "analyze": base.analyze.model_copy(update=FAST),
+            **extra,
+        }
+    )
 
 
 def test_offline_run_answers_with_citations_and_publishes_artifacts(
-        contracts: Path, flow_settings: Settings, prefect_api: str) -> None:
+    contracts: Path, flow_settings: Settings, prefect_api: str
+) -> None:
     summary = run_flow(str(contracts), flow_settings)
     assert [d.status for d in summary.documents] == ["analysed"] * 3
     db = database(flow_settings)
@@ -60,8 +69,9 @@ def test_offline_run_answers_with_citations_and_publishes_artifacts(
     async def lookup() -> tuple[str, list[str]]:
         async with get_client() as client:
             fr = await client.read_flow_run(UUID(str(flow_run_id)))
-            arts = await client.read_artifacts(artifact_filter=ArtifactFilter(
-                flow_run_id=ArtifactFilterFlowRunId(any_=[fr.id])))
+            arts = await client.read_artifacts(
+                artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[fr.id]))
+            )
             return fr.state_name or "", sorted(a.key or "" for a in arts)
 
     state, keys = asyncio.run(lookup())
@@ -78,8 +88,11 @@ def test_ledger_adds_up_to_the_call_log(contracts: Path, flow_settings: Settings
     db = database(settings)
     with db.session() as s:
         calls = list(s.exec(select(ModelCallRow).where(ModelCallRow.run_id == summary.run_id)))
-        rows = [r for r in s.exec(select(LedgerRow).where(LedgerRow.run_id == summary.run_id))
-                if r.stage == "analyze"]
+        rows = [
+            r
+            for r in s.exec(select(LedgerRow).where(LedgerRow.run_id == summary.run_id))
+            if r.stage == "analyze"
+        ]
         report = build_report(s, summary.run_id)
     assert calls and len(rows) == 3
     assert sum(r.tokens_in for r in rows) == sum(c.input_tokens for c in calls)
@@ -88,16 +101,20 @@ def test_ledger_adds_up_to_the_call_log(contracts: Path, flow_settings: Settings
     assert total == pytest.approx(sum(c.cost_usd or 0 for c in calls))
     # -- and each call's cost is the server's usage priced from data/prices.toml --
     for c in calls:
-        usage = Usage(input_tokens=c.input_tokens, output_tokens=c.output_tokens,
-                      cache_write_tokens=c.cache_write_tokens,
-                      cache_read_tokens=c.cache_read_tokens)
+        usage = Usage(
+            input_tokens=c.input_tokens,
+            output_tokens=c.output_tokens,
+            cache_write_tokens=c.cache_write_tokens,
+            cache_read_tokens=c.cache_read_tokens,
+        )
         assert c.cost_usd == pytest.approx(prices.cost(usage, c.model))
     assert report.cost_by_stage["stage 2 (API)"] == pytest.approx(total)
     assert report.baseline_usd > total > 0
 
 
-def test_budget_smaller_than_needed_degrades_and_holds(tmp_path: Path,
-                                                       flow_settings: Settings) -> None:
+def test_budget_smaller_than_needed_degrades_and_holds(
+    tmp_path: Path, flow_settings: Settings
+) -> None:
     folder = tmp_path / "many"
     folder.mkdir()
     for i in range(5):
@@ -105,18 +122,22 @@ def test_budget_smaller_than_needed_degrades_and_holds(tmp_path: Path,
     with FakeAPI() as api:
         base = _api_settings(flow_settings, api.url)
         limit = 0.03
-        settings = base.model_copy(update={"budget": base.budget.model_copy(
-            update={"run_usd": limit})})
+        settings = base.model_copy(
+            update={"budget": base.budget.model_copy(update={"run_usd": limit})}
+        )
         summary = run_flow(str(folder), settings)
     statuses = [d.status for d in summary.documents]
     assert "deferred" in statuses, statuses  # -- the budget cannot cover all five --
     assert any(d.degraded for d in summary.documents)
     db = database(settings)
     with db.session() as s:
-        spent = sum(c.cost_usd or 0 for c in s.exec(
-            select(ModelCallRow).where(ModelCallRow.run_id == summary.run_id)))
-        run_budget = s.exec(select(BudgetRow).where(BudgetRow.run_id == summary.run_id,
-                                                    BudgetRow.scope == "run")).one()
+        spent = sum(
+            c.cost_usd or 0
+            for c in s.exec(select(ModelCallRow).where(ModelCallRow.run_id == summary.run_id))
+        )
+        run_budget = s.exec(
+            select(BudgetRow).where(BudgetRow.run_id == summary.run_id, BudgetRow.scope == "run")
+        ).one()
         run = s.get(RunRow, summary.run_id)
     assert spent <= limit + 1e-9
     assert run_budget.reserved_usd == pytest.approx(0.0, abs=1e-9)

@@ -65,7 +65,7 @@ def test_cuad_text_spans_are_the_file(tmp_path: Path) -> None:
     doc = parsers.parse_file(path, Settings())
     assert doc.text == path.read_text(encoding="utf-8")
     for e in doc.elements:
-        assert doc.text[e.start:e.end] == e.text
+        assert doc.text[e.start : e.end] == e.text
 
 
 def test_override(tmp_path: Path) -> None:

@@ -30,8 +30,10 @@ def test_discover_reports_every_file(tmp_path: Path) -> None:
     os.symlink(root / "sub" / "b.md", root / "alias.md")  # -- inside the root: fine --
     os.symlink(root / "missing.txt", root / "broken.txt")
 
-    found = {f.path.relative_to(root).as_posix(): f
-             for f in discover(root, Settings(parse={"max_file_bytes": 1000}))}
+    found = {
+        f.path.relative_to(root).as_posix(): f
+        for f in discover(root, Settings(parse={"max_file_bytes": 1000}))
+    }
     accepted = sorted(k for k, f in found.items() if f.accepted)
     assert accepted == ["a.pdf", "alias.md", "sub/b.md", "sub/deeper/c.txt"]
     assert found["photo.jpg"].status == DocStatus.SKIPPED

@@ -17,19 +17,25 @@ from docsieve.types import ElementKind
 from parsers.text import LONG_PARAGRAPH, parse_markdown, parse_plain
 from tests.parsers.test_pdf import assert_spans
 
-FILLER = ("The Provider shall perform the work with due care and skill, in a professional "
-          "manner consistent with industry standards, and shall keep complete records of it. ")
+FILLER = (
+    "The Provider shall perform the work with due care and skill, in a professional "
+    "manner consistent with industry standards, and shall keep complete records of it. "
+)
 
 # -- one line, as in ABILITYINC's services agreement: clauses run on after sentence ends --
 ONE_LINE = (
     "SERVICES AGREEMENT This Services Agreement is entered into by Acme Inc. and Widget "
     "Co. of the U.S. as of June 1, 2020. 1. Services. 1.1 Provision of Services. "
-    + FILLER * 3
+    + FILLER
+    * 3
     + "The Provider agrees as follows: (a) to provide the Services set forth in Exhibit A; "
     "and (b) to keep Section 1.2 in mind (see Section 4.2 of the Purchase Agreement) and "
-    "the 12 monthly reports. 12. Compensation. " + FILLER * 2
-    + "Section 4. Term. " + FILLER * 2
-    + "ARTICLE V MISCELLANEOUS " + FILLER
+    "the 12 monthly reports. 12. Compensation. "
+    + FILLER * 2
+    + "Section 4. Term. "
+    + FILLER * 2
+    + "ARTICLE V MISCELLANEOUS "
+    + FILLER
     + "5.1 Notices. All notices shall be in writing.\n"
 )
 
@@ -50,7 +56,15 @@ def test_one_line_contract_is_split_at_inline_clause_starts(tmp_path: Path) -> N
     # -- "Inc.", "Co." and "U.S." are no sentence ends; "Section 1.2"/"Section 4.2" inside a
     # -- sentence and "12 monthly" are no clause starts --
     assert [e.number for e in doc.elements if e.number] == [
-        "1", "1.1", "(a)", "(b)", "12", "Section 4", "ARTICLE V", "5.1"]
+        "1",
+        "1.1",
+        "(a)",
+        "(b)",
+        "12",
+        "Section 4",
+        "ARTICLE V",
+        "5.1",
+    ]
     assert _by_number(doc.elements, "1").text == "1. Services."
     a = _by_number(doc.elements, "(a)")
     assert a.kind == ElementKind.LIST_ITEM
@@ -70,8 +84,11 @@ def test_short_paragraphs_are_not_split() -> None:
 
 
 def test_long_paragraph_without_clauses_splits_between_whole_sentences() -> None:
-    sentences = [f"Sentence number {i} of the agreement binds Acme Inc. and the parties to "
-                 f"the terms set out in Exhibit {i} for the whole term. " for i in range(60)]
+    sentences = [
+        f"Sentence number {i} of the agreement binds Acme Inc. and the parties to "
+        f"the terms set out in Exhibit {i} for the whole term. "
+        for i in range(60)
+    ]
     text = "WHEREAS the parties agree. " + "".join(sentences)
     elements = parse_plain(text)
     assert len(elements) > 1
@@ -79,7 +96,7 @@ def test_long_paragraph_without_clauses_splits_between_whole_sentences() -> None
     assert "".join(e.text + " " for e in elements) == text
     for e in elements:
         assert e.text.endswith(".")
-        assert text[e.start:e.end] == e.text
+        assert text[e.start : e.end] == e.text
     assert [e.meta["split"] for e in elements][:2] == ["first", "sentence"]
     assert all(e.kind == ElementKind.PARAGRAPH for e in elements)
 
@@ -102,15 +119,16 @@ def test_pages_follow_form_feeds_in_split_pieces() -> None:
 
 
 def test_markdown_long_paragraph_splits_and_lists_and_tables_still_work() -> None:
-    long_para = ("Offerors shall read this section. " + FILLER * 8
-                 + "1.2 Page Limits. " + FILLER * 6)
+    long_para = "Offerors shall read this section. " + FILLER * 8 + "1.2 Page Limits. " + FILLER * 6
     long_item = "- " + FILLER * 20
-    md = ("# RFQ\n\n" + long_para + "\n\n- short item\n  continued\n" + long_item + "\n\n"
-          "| Factor | Weight |\n|---|---|\n| " + "Technical " * 200 + "| 60% |\n\n"
-          "```\n" + "code line. Another Sentence. " * 80 + "\n```\n")
+    md = (
+        "# RFQ\n\n" + long_para + "\n\n- short item\n  continued\n" + long_item + "\n\n"
+        "| Factor | Weight |\n|---|---|\n| " + "Technical " * 200 + "| 60% |\n\n"
+        "```\n" + "code line. Another Sentence. " * 80 + "\n```\n"
+    )
     elements = parse_markdown(md)
     for e in elements:
-        assert md[e.start:e.end] == e.text
+        assert md[e.start : e.end] == e.text
     clause = next(e for e in elements if e.number == "1.2")
     assert clause.kind == ElementKind.PARAGRAPH and clause.meta["split"] == "clause"
     items = [e for e in elements if e.kind == ElementKind.LIST_ITEM]
@@ -125,8 +143,14 @@ def test_markdown_long_paragraph_splits_and_lists_and_tables_still_work() -> Non
     assert len(code.text) > LONG_PARAGRAPH
 
 
-CUAD_TXT = (Path(__file__).resolve().parents[3] / "shared" / "data" / "cuad" / "contracts_txt"
-            / "ABILITYINC_06_15_2020-EX-4.25-SERVICES AGREEMENT.txt")
+CUAD_TXT = (
+    Path(__file__).resolve().parents[3]
+    / "shared"
+    / "data"
+    / "cuad"
+    / "contracts_txt"
+    / "ABILITYINC_06_15_2020-EX-4.25-SERVICES AGREEMENT.txt"
+)
 
 
 @pytest.mark.skipif(not CUAD_TXT.exists(), reason="CUAD text files are not in ../shared")

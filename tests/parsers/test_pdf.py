@@ -17,7 +17,7 @@ from tests.parsers.conftest import HEADER, build_contract_pdf
 def assert_spans(doc: ParsedDocument) -> None:
     last = -1
     for e in doc.elements:
-        assert doc.text[e.start:e.end] == e.text
+        assert doc.text[e.start : e.end] == e.text
         assert e.start > last or e.start == e.end == last
         assert 1 <= e.page <= max(doc.pages, 1)
         last = e.start
@@ -59,11 +59,13 @@ def test_ruled_table_is_kept_as_a_table(contract_pdf: Path, settings: Settings) 
     t = tables[0]
     assert t.page == 2
     assert t.rows is not None
-    assert [r.cells for r in t.rows] == [["Item", "Price", "Due"],
-                                         ["Support", "100 USD", "Monthly"],
-                                         ["Hosting", "250 USD", "Yearly"]]
+    assert [r.cells for r in t.rows] == [
+        ["Item", "Price", "Due"],
+        ["Support", "100 USD", "Monthly"],
+        ["Hosting", "250 USD", "Yearly"],
+    ]
     for r in t.rows:
-        assert doc.text[r.start:r.end] == " | ".join(r.cells)
+        assert doc.text[r.start : r.end] == " | ".join(r.cells)
     # -- the cell text is not repeated as paragraphs --
     assert doc.text.count("Hosting") == 1
 
@@ -74,8 +76,9 @@ def test_table_detection_can_be_switched_off(contract_pdf: Path) -> None:
     assert "Hosting" in doc.text
 
 
-def test_truncated_pdf_fails_clearly(contract_pdf: Path, tmp_path: Path,
-                                     settings: Settings) -> None:
+def test_truncated_pdf_fails_clearly(
+    contract_pdf: Path, tmp_path: Path, settings: Settings
+) -> None:
     data = contract_pdf.read_bytes()
     for frac in (0.5, 0.9, 0.98):
         cut = tmp_path / f"cut{int(frac * 100)}.pdf"
@@ -102,8 +105,12 @@ def test_truncated_real_pdf_fails(settings: Settings, tmp_path: Path) -> None:
 def test_encrypted_pdf_fails(contract_pdf: Path, tmp_path: Path, settings: Settings) -> None:
     doc = pymupdf.open(contract_pdf)
     enc = tmp_path / "locked.pdf"
-    doc.save(enc, encryption=pymupdf.PDF_ENCRYPT_AES_256,  # type: ignore[attr-defined]
-             owner_pw="owner", user_pw="user")
+    doc.save(
+        enc,
+        encryption=pymupdf.PDF_ENCRYPT_AES_256,  # type: ignore[attr-defined]
+        owner_pw="owner",
+        user_pw="user",
+    )
     doc.close()
     with pytest.raises(InputError) as err:
         parsers.parse_file(enc, settings)
@@ -111,12 +118,17 @@ def test_encrypted_pdf_fails(contract_pdf: Path, tmp_path: Path, settings: Setti
     assert "encrypted" in err.value.reason
 
 
-def test_owner_password_only_pdf_still_parses(contract_pdf: Path, tmp_path: Path,
-                                              settings: Settings) -> None:
+def test_owner_password_only_pdf_still_parses(
+    contract_pdf: Path, tmp_path: Path, settings: Settings
+) -> None:
     doc = pymupdf.open(contract_pdf)
     enc = tmp_path / "restricted.pdf"
-    doc.save(enc, encryption=pymupdf.PDF_ENCRYPT_AES_256,  # type: ignore[attr-defined]
-             owner_pw="owner", permissions=pymupdf.PDF_PERM_PRINT)  # type: ignore[attr-defined]
+    doc.save(
+        enc,
+        encryption=pymupdf.PDF_ENCRYPT_AES_256,  # type: ignore[attr-defined]
+        owner_pw="owner",
+        permissions=pymupdf.PDF_PERM_PRINT,  # type: ignore[attr-defined]
+    )
     doc.close()
     assert "Master Services" in parsers.parse_file(enc, settings).text
 

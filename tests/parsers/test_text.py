@@ -106,17 +106,23 @@ def test_markdown_structure(tmp_path: Path) -> None:
     assert para.text == "Intro paragraph line one\ncontinues here."
     table = next(e for e in doc.elements if e.kind == ElementKind.TABLE)
     assert table.rows is not None
-    assert [r.cells for r in table.rows] == [["Factor", "Weight"], ["Technical", "60%"],
-                                             ["Price", "40%"]]
+    assert [r.cells for r in table.rows] == [
+        ["Factor", "Weight"],
+        ["Technical", "60%"],
+        ["Price", "40%"],
+    ]
     for r in table.rows:
-        assert doc.text[r.start:r.end].startswith("|")
+        assert doc.text[r.start : r.end].startswith("|")
 
 
-@pytest.mark.parametrize(("data", "encoding"), [
-    ("Caf\u00e9 contract \u2014 terms".encode("utf-8-sig"), "utf-8-sig"),
-    ("Caf\u00e9 contract \u2014 terms".encode("utf-16"), "utf-16"),
-    ("Caf\u00e9 contract \u2014 terms".encode("cp1252"), "cp1252"),
-])
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        ("Caf\u00e9 contract \u2014 terms".encode("utf-8-sig"), "utf-8-sig"),
+        ("Caf\u00e9 contract \u2014 terms".encode("utf-16"), "utf-16"),
+        ("Caf\u00e9 contract \u2014 terms".encode("cp1252"), "cp1252"),
+    ],
+)
 def test_accepted_encodings(tmp_path: Path, data: bytes, encoding: str) -> None:
     path = tmp_path / "enc.txt"
     path.write_bytes(data)

@@ -19,6 +19,7 @@ from tests.parsers.test_pdf import assert_spans
 @pytest.fixture
 def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     """Any attempt to open a connection fails the test."""
+
     def refuse(*args: Any, **kwargs: Any) -> None:
         raise AssertionError(f"network access attempted: {args!r}")
 
@@ -32,8 +33,10 @@ def make_docx(path: Path) -> Path:
     d = docx.Document()
     d.add_heading("Statement of Work", level=1)
     d.add_heading("1. Scope", level=2)
-    d.add_paragraph("The contractor shall deliver the services described in this statement "
-                    "of work to the agency.")
+    d.add_paragraph(
+        "The contractor shall deliver the services described in this statement "
+        "of work to the agency."
+    )
     d.add_paragraph("first deliverable", style="List Bullet")
     table = d.add_table(rows=2, cols=2)
     for r, row in enumerate([["Deliverable", "Due"], ["Report", "30 days"]]):
@@ -58,10 +61,13 @@ def test_docx_offline(tmp_path: Path, no_network: None) -> None:
 
 def test_html_offline_uses_the_packaged_spacy_model(tmp_path: Path, no_network: None) -> None:
     path = tmp_path / "notice.html"
-    path.write_text("<html><body><h1>Request for Proposals</h1>"
-                    "<p>Offerors shall submit proposals by March 3. Late proposals will not "
-                    "be considered for award.</p><ul><li>Volume I: Technical</li></ul>"
-                    "</body></html>", encoding="utf-8")
+    path.write_text(
+        "<html><body><h1>Request for Proposals</h1>"
+        "<p>Offerors shall submit proposals by March 3. Late proposals will not "
+        "be considered for award.</p><ul><li>Volume I: Technical</li></ul>"
+        "</body></html>",
+        encoding="utf-8",
+    )
     doc = parsers.parse_file(path, Settings())
     assert_spans(doc)
     assert doc.elements[0].kind == ElementKind.HEADING
@@ -75,9 +81,12 @@ def test_html_offline_uses_the_packaged_spacy_model(tmp_path: Path, no_network: 
 
 def test_eml(tmp_path: Path, no_network: None) -> None:
     path = tmp_path / "note.eml"
-    path.write_text("From: co@agency.gov\nTo: vendor@example.com\nSubject: RFQ questions\n"
-                    "Content-Type: text/plain; charset=utf-8\n\n"
-                    "Questions about the RFQ are due by Friday at noon.\n", encoding="utf-8")
+    path.write_text(
+        "From: co@agency.gov\nTo: vendor@example.com\nSubject: RFQ questions\n"
+        "Content-Type: text/plain; charset=utf-8\n\n"
+        "Questions about the RFQ are due by Friday at noon.\n",
+        encoding="utf-8",
+    )
     doc = parsers.parse_file(path, Settings())
     assert "Questions about the RFQ" in doc.text
     assert_spans(doc)
@@ -92,8 +101,12 @@ def test_zip_bomb_docx_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="decompression bomb: compression ratio"):
         parsers.parse_file(path, Settings())
     with pytest.raises(InputError, match="max_uncompressed_bytes"):
-        parsers.parse_file(path, Settings(parse={"max_uncompressed_bytes": 1024 * 1024,
-                                                 "max_compression_ratio": 10_000}))
+        parsers.parse_file(
+            path,
+            Settings(
+                parse={"max_uncompressed_bytes": 1024 * 1024, "max_compression_ratio": 10_000}
+            ),
+        )
 
 
 def test_corrupt_docx_fails(tmp_path: Path) -> None:

@@ -26,8 +26,15 @@ def test_reserve_settle_release(database_url: str) -> None:
     db = open_database(database_url)
     run_id, doc_id = _run_and_doc(db)
     with db.session() as s:
-        budget.ensure_budgets(s, run_id, run_tokens=1000, run_usd=1.0, document_id=doc_id,
-                              document_tokens=600, document_usd=None)
+        budget.ensure_budgets(
+            s,
+            run_id,
+            run_tokens=1000,
+            run_usd=1.0,
+            document_id=doc_id,
+            document_tokens=600,
+            document_usd=None,
+        )
     with db.session() as s:
         r = budget.reserve(s, run_id, doc_id, 500, 0.5)
     # -- the document budget (600) refuses a second 500 although the run has room --

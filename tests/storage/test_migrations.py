@@ -27,8 +27,11 @@ def test_migrations_apply_once(database_url: str) -> None:
 def test_newer_schema_is_refused(database_url: str) -> None:
     db = open_database(database_url)
     with db.engine.begin() as conn:
-        conn.execute(schema_migrations.insert().values(
-            version=9999, description="from the future", applied_at=datetime.now(UTC)))
+        conn.execute(
+            schema_migrations.insert().values(
+                version=9999, description="from the future", applied_at=datetime.now(UTC)
+            )
+        )
     with pytest.raises(StorageError, match="newer than this docsieve"):
         db.migrate()
     db.dispose()

@@ -16,28 +16,60 @@ from storage.tables_select import SelectionRow
 
 
 def _selection() -> DocumentSelection:
-    kept = SelectedChunk(chunk_id="c1", text="governed by the laws of Delaware",
-                         heading_path=["12 Miscellaneous"], page_start=3, page_end=3,
-                         start=100, end=133, tokens=9, score=0.71, rank=1)
+    kept = SelectedChunk(
+        chunk_id="c1",
+        text="governed by the laws of Delaware",
+        heading_path=["12 Miscellaneous"],
+        page_start=3,
+        page_end=3,
+        start=100,
+        end=133,
+        tokens=9,
+        score=0.71,
+        rank=1,
+    )
     return DocumentSelection(
-        document_sha="ab" * 32, path="/x/a.txt", profile="contract", scorer="hybrid",
+        document_sha="ab" * 32,
+        path="/x/a.txt",
+        profile="contract",
+        scorer="hybrid",
         document_tokens=500,
         questions=[
-            QuestionSelection(question_id="law", threshold=0.6, chunks=[kept], decisions=[
-                ChunkDecision(chunk_id="c1", kept=True, score=0.71, rank=1,
-                              reason="above threshold"),
-                ChunkDecision(chunk_id="c2", kept=False, score=0.2, rank=2,
-                              reason="below threshold")]),
-            QuestionSelection(question_id="insurance", threshold=0.3, decisions=[
-                ChunkDecision(chunk_id="c1", kept=False, score=0.1, rank=1,
-                              reason="nothing relevant: top score below floor")]),
-        ])
+            QuestionSelection(
+                question_id="law",
+                threshold=0.6,
+                chunks=[kept],
+                decisions=[
+                    ChunkDecision(
+                        chunk_id="c1", kept=True, score=0.71, rank=1, reason="above threshold"
+                    ),
+                    ChunkDecision(
+                        chunk_id="c2", kept=False, score=0.2, rank=2, reason="below threshold"
+                    ),
+                ],
+            ),
+            QuestionSelection(
+                question_id="insurance",
+                threshold=0.3,
+                decisions=[
+                    ChunkDecision(
+                        chunk_id="c1",
+                        kept=False,
+                        score=0.1,
+                        rank=1,
+                        reason="nothing relevant: top score below floor",
+                    )
+                ],
+            ),
+        ],
+    )
 
 
 def test_save_and_load_selection(database_url: str) -> None:
     db = open_database(database_url)
     assert {"selections", "selection_docs", "embedding_cache"} <= set(
-        inspect(db.engine).get_table_names())
+        inspect(db.engine).get_table_names()
+    )
     with db.session() as s:
         run = RunRow(kind="select")
         doc = DocumentRow(path="/x/a.txt", sha256="ab" * 32, status="ok")
@@ -51,11 +83,13 @@ def test_save_and_load_selection(database_url: str) -> None:
         back = load_selection(s, run_id, doc_id)
         rows = s.exec(select(SelectionRow).where(SelectionRow.run_id == run_id)).all()
     assert back == _selection()
-    assert back.selected_tokens == 9 and back.union_chunks()[0].heading_path == [
-        "12 Miscellaneous"]
+    assert back.selected_tokens == 9 and back.union_chunks()[0].heading_path == ["12 Miscellaneous"]
     assert len(rows) == 3
     assert {(r.question_id, r.chunk_id, r.kept, r.rank) for r in rows} == {
-        ("law", "c1", True, 1), ("law", "c2", False, 2), ("insurance", "c1", False, 1)}
+        ("law", "c1", True, 1),
+        ("law", "c2", False, 2),
+        ("insurance", "c1", False, 1),
+    }
     # -- saving again replaces, never duplicates --
     with db.session() as s:
         save_selection(s, run_id, doc_id, _selection())
