@@ -38,7 +38,7 @@ from docsieve.errors import InputError
 from docsieve.settings import Settings
 from docsieve.types import DocType, DocTypeGuess
 
-TYPES = [DocType.CONTRACT, DocType.NDA, DocType.RFP, DocType.SPEC, DocType.OTHER]
+TYPES = list(DocType)
 TARGET = 0.99
 
 
@@ -114,7 +114,7 @@ def _row(cells: list[str], widths: list[int]) -> str:
 
 
 def confusion(items: list[Item], blind: bool) -> tuple[list[str], bool]:
-    """The table's lines, and whether every labelled row meets the target."""
+    """The table's lines, and whether each wanted type meets the target over all its files."""
     groups: dict[str, list[Item]] = {}
     for it in items:
         groups.setdefault(it.group, []).append(it)
@@ -127,8 +127,7 @@ def confusion(items: list[Item], blind: bool) -> tuple[list[str], bool]:
             wanted.setdefault(group[0].want, []).extend(group)
         lines.append(_line(name, group, blind, widths))
     for want, group in wanted.items():
-        line = _line(f"all, want {want.value}", group, blind, widths)
-        lines.append(line)
+        lines.append(_line(f"all, want {want.value}", group, blind, widths))
         ok &= _accuracy(group, blind) >= TARGET
     return lines, ok
 
