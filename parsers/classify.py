@@ -91,10 +91,13 @@ def _nda_evidence(t: _Texts, agreement: bool) -> list[str] | None:
     """The signals that make this document an NDA, or None when it is not one.
 
     A title naming a non-disclosure agreement is enough with some confidentiality
-    vocabulary; without one, the document must be an agreement (``agreement``) dense in
-    that vocabulary whose lead names no other kind of agreement ("Maintenance Agreement").
+    vocabulary (more when the text lacks an agreement's form, ``agreement``); without one,
+    the document must be an agreement dense in that vocabulary whose lead names no other
+    kind of agreement ("Maintenance Agreement").
     """
-    title = NDA_TITLE.search(t.raw["lead"])
+    # -- a document without an agreement's form (a solicitation's NDA form) must carry the NDA
+    # -- name in its title, not just in its first lines (a list of attachments) --
+    title = NDA_TITLE.search(t.raw["lead"] if agreement else t.raw["title"])
     if title is None and not agreement:
         return None
     body = t.lower["body"]
@@ -102,7 +105,8 @@ def _nda_evidence(t: _Texts, agreement: bool) -> list[str] | None:
     density = 1000 * sum(body.count(w) for w in NDA_VOCABULARY) / words
     vocab = f"confidentiality vocabulary {density:.1f} per 1,000 words"
     if title is not None:
-        if density >= NDA_MIN_DENSITY_TITLED:
+        # -- without the form of an agreement, as dense as an untitled NDA --
+        if density >= (NDA_MIN_DENSITY_TITLED if agreement else NDA_MIN_DENSITY):
             return [f"nda: titled {title.group(0)!r}", f"nda: {vocab}"]
         return None
     if density < NDA_MIN_DENSITY:
@@ -126,7 +130,7 @@ def classify(doc: ParsedDocument) -> DocTypeGuess:
     nda = _nda_evidence(t, agreement and (best == DocType.CONTRACT or top < MIN_SCORE))
     if nda is not None:
         beside = "" if best == DocType.CONTRACT else f"; {best.value} scored {top:.1f}"
-        sig = [f"nda: an agreement about confidentiality (contract score {contract:.1f}{beside})"]
+        sig = [f"nda: confidentiality is its subject (contract score {contract:.1f}{beside})"]
         sig += nda
         return DocTypeGuess(
             doc_type=DocType.NDA,

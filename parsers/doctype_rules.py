@@ -331,7 +331,8 @@ AGREEMENT_FLOOR = 2.0
 # -- clause of many, and the dense ones are titled "X Agreement"). Without an NDA title the
 # -- threshold sits midway between the densest CUAD development contract whose lead names no
 # -- kind of agreement (8.2) and the sparsest untitled NDA of ContractNLI's development half
-# -- (15.8, a covenant not to compete); with one, 5 only checks that the text is about it --
+# -- (15.8, a covenant not to compete). With one, 5 checks that an agreement is about it,
+# -- and a document without an agreement's form needs the untitled threshold --
 NDA_TITLE = re.compile(
     r"non-?\s?disclosure|confidential(ity)?(\s+(and|&)\s+[\w-]+(\s+[\w-]+)?)?\s+(agreement"
     r"|undertaking|statement)|confidential disclosure agreement|secrecy agreement"

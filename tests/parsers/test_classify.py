@@ -149,6 +149,15 @@ request. These obligations last three years.
 
 IN WITNESS WHEREOF the parties have signed this Agreement.
 """
+RFQ_WITH_NDA_FORM = """REQUEST FOR QUOTATION 47QFCA-25-Q-0042
+
+Attachments: 1. Performance Work Statement. 2. Non-Disclosure Agreement (to be signed by
+key personnel after award). 3. Pricing template.
+
+Quotes are due by 2:00 PM Eastern on June 3, 2025. Offerors shall send questions to the
+contracting officer by May 20, 2025. Quotes will be evaluated on technical approach, past
+performance and price; the basis of award is best value.
+"""
 AGENDA = """Supplier Day - Agenda
 
 09:00  Welcome and coffee
@@ -165,6 +174,8 @@ AGENDA = """Supplier Day - Agenda
         ("consulting.txt", SHORT_AGREEMENT, DocType.CONTRACT),
         ("mnda.txt", SHORT_NDA, DocType.NDA),
         ("agenda.txt", AGENDA, DocType.OTHER),
+        # -- names an NDA among its attachments, but is not one --
+        ("solicitation.txt", RFQ_WITH_NDA_FORM, DocType.RFP),
         # -- a file name alone makes nothing a contract --
         ("services_agreement.txt", "A short note about lunch on Friday.\n", DocType.OTHER),
     ],
