@@ -26,6 +26,7 @@ __all__ = [
 
 _BY_TYPE = {
     DocType.CONTRACT: "contract",
+    DocType.NDA: "contract",
     DocType.RFP: "rfp",
     DocType.SPEC: "spec",
     DocType.OTHER: "generic",

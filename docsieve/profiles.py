@@ -78,6 +78,24 @@ class Profile(BaseModel):
         raise ConfigError(f"profile {self.name!r} has no question {qid!r}", profile=self.name)
 
 
+# -- the shipped profile for each detected type. A spec is read with the rfp questions (a
+# -- specification is mostly requirements and scope); a document of no known type is still
+# -- analysed, with the generic questions, never skipped (ADR 0002) --
+GENERIC_PROFILE = "generic"
+_PROFILE_BY_TYPE = {
+    DocType.CONTRACT: "contract",
+    DocType.NDA: "nda",
+    DocType.RFP: "rfp",
+    DocType.SPEC: "rfp",
+    DocType.OTHER: GENERIC_PROFILE,
+}
+
+
+def profile_name_for(doc_type: DocType) -> str:
+    """The name of the shipped profile for a document type."""
+    return _PROFILE_BY_TYPE[doc_type]
+
+
 def available_profiles(data_dir: Path) -> list[str]:
     folder = data_dir / "profiles"
     return sorted(p.stem for p in folder.glob("*.toml")) if folder.is_dir() else []

@@ -28,6 +28,7 @@ def contextualize(heading_path: list[str], text: str) -> str:
 
 class DocType(StrEnum):
     CONTRACT = "contract"
+    NDA = "nda"  # -- a contract whose subject is confidentiality: gets the nda profile --
     RFP = "rfp"
     SPEC = "spec"
     OTHER = "other"

@@ -190,6 +190,8 @@ def process_document_plain(
     reason = outcome.reason or (a.reason if a else None)
     if outcome.degraded and status != "deferred":
         reason = "; ".join(outcome.degraded) + (f"; {reason}" if reason else "")
+    note = stages.profile_note(doc, profile_name)
+    reason = "; ".join(r for r in (note, reason) if r) or None
     with db.session() as s:
         repo.add_run_item(
             s, run_id, doc.path, status, reason=reason, document_id=document_id, stage="analyze"

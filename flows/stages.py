@@ -11,8 +11,8 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from docsieve.errors import BudgetExceededError, ConfigError, StorageError
-from docsieve.profiles import Profile, load_profile
+from docsieve.errors import BudgetExceededError, StorageError
+from docsieve.profiles import GENERIC_PROFILE, Profile, load_profile, profile_name_for
 from docsieve.selection import DocumentSelection
 from docsieve.settings import Settings
 from docsieve.tokens import count_tokens
@@ -26,20 +26,21 @@ if TYPE_CHECKING:
     from docsieve.analysis import AnalysisRequest, DocumentAnalysis
     from extractors.base import Scorer
 
-PROFILE_BY_TYPE = {DocType.CONTRACT: "contract", DocType.RFP: "rfp", DocType.SPEC: "rfp"}
-
 
 def profile_for(doc: ParsedDocument, settings: Settings, explicit: str | None) -> Profile:
     """The profile named by the user, else the shipped one for the document type."""
     if explicit:
         return load_profile(explicit, settings.data_dir)
     dt = doc.doc_type.doc_type if doc.doc_type else DocType.OTHER
-    name = PROFILE_BY_TYPE.get(dt)
-    if name is None:
-        raise ConfigError(
-            f"no shipped profile for document type {dt.value!r}; pass --profile", doc_type=dt.value
-        )
-    return load_profile(name, settings.data_dir)
+    return load_profile(profile_name_for(dt), settings.data_dir)
+
+
+def profile_note(doc: ParsedDocument, explicit: str | None) -> str | None:
+    """What the run item says when a document of no known type got the generic profile."""
+    dt = doc.doc_type.doc_type if doc.doc_type else DocType.OTHER
+    if explicit or profile_name_for(dt) != GENERIC_PROFILE:
+        return None
+    return f"type {dt.value}: analysed with the {GENERIC_PROFILE} profile"
 
 
 @dataclass
