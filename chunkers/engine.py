@@ -33,11 +33,11 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from docsieve.settings import ChunkSettings
-from docsieve.tokens import get_encoding
+from docsieve.text import sentence_spans
+from docsieve.tokens import count_many, count_tokens
 from docsieve.types import Chunk, ElementKind, ParsedDocument
 
 from .base import chunk_id
-from .sentences import sentence_spans
 from .structure import SUBCLAUSE_RANK, Block, PageMap, Profile, derive_blocks
 
 _DROPPED = {ElementKind.HEADER, ElementKind.FOOTER, ElementKind.PAGE_NUMBER}
@@ -493,16 +493,6 @@ class Engine:
             chunker=self.name,
             kind=kind,
         )
-
-
-def count_many(texts: list[str], encoding: str) -> list[int]:
-    """Token counts; a plain loop beats tiktoken's thread pool on many short texts."""
-    enc = get_encoding(encoding)
-    return [len(enc.encode_ordinary(t)) if t else 0 for t in texts]
-
-
-def count_tokens(text: str, encoding: str) -> int:
-    return count_many([text], encoding)[0]
 
 
 def _balanced(units: list[tuple[int, int, int]], budget: int) -> list[list[tuple[int, int, int]]]:

@@ -31,35 +31,30 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from docsieve.text import (
+    ARTICLE_MARKER,
+    CLAUSE_OPENER,
+    DOTTED_LETTER_MARKER,
+    EXHIBIT_MARKER,
+    LEADING_MARKER,
+    LETTER_NUMBER_MARKER,
+    NUMBER_MARKER,
+    PAREN_MARKER,
+    ROMAN_NUMERAL,
+    SECTION_MARKER,
+    UCF_MARKER,
+    is_mostly_caps_heading,
+)
 from docsieve.types import Element, ElementKind, ParsedDocument, TableRow
 
 SUBCLAUSE_RANK = 6  # -- ranks from here down are sub-clauses: kept with their clause --
 
-_ROMAN = re.compile(r"^(?=[ivxlc]+$)m{0,3}(c[md]|d?c{0,3})(x[cl]|l?x{0,3})(i[xv]|v?i{0,3})$")
 _WS = re.compile(r"\s+")
 # -- a paragraph break inside an element: a line holding only whitespace --
 _BLANK_LINE = re.compile(r"\n[ \t\xa0\u2000-\u200b]*\n")
 _LINE_START = re.compile(r"\n[ \t\xa0]*(?=\S)")
 _CLOSED_END = re.compile(r"""[.!?:;][\s"'”\u2019)\]*]*$|\b(?:and|or)$""", re.IGNORECASE)
 _SENT_END = re.compile(r"""[.!?][\s"'”\u2019)\]*]*$""")
-
-_EXHIBIT = re.compile(
-    r"^((?i:exhibit|schedule|annex|appendix|attachment|addendum))\s+"
-    r"((?:[A-Z]{1,2}|\d{1,3}|[IVX]{1,5})(?:[.\-]\d+)*[A-Za-z]?)\b"
-    r"(?:\s*(?:[-:\u2013\u2014.]\s*)?(.*))?$"
-)
-# -- capitalised: "article 9.4.1. shall not apply" in running text is no ARTICLE heading --
-_ARTICLE = re.compile(r"^(A(?i:rticle)|P(?i:art))\s+([IVXLC]+|\d+)\b[\s.:\-\u2013\u2014]*(.*)$")
-_UCF = re.compile(r"^section\s+([A-M])\b(?![.\d])[\s.:\-\u2013\u2014]*(.*)$", re.IGNORECASE)
-_SECTION = re.compile(
-    r"^(?:section|sec\.|§)\s*(\d{1,3}(?:\.\d{1,3})*)\.?"
-    r"(?=[\s:\-\u2013\u2014]|$)[\s.:\-\u2013\u2014]*(.*)$",
-    re.IGNORECASE,
-)
-_NUM = re.compile(r"^(\d{1,3}(?:\.\d{1,3})+|\d{1,3}(?=[.)]))[.)]?(?=\s|$)\s*(.*)$", re.DOTALL)
-_LETTERNUM = re.compile(r"^([A-M](?:\.\d{1,3})+)\.?(?=\s)\s*(.*)$", re.DOTALL)
-_PAREN = re.compile(r"^\(([a-z]{1,4}|[A-Z]|\d{1,2})\)\s*(.*)$", re.DOTALL)
-_DOTTED = re.compile(r"^([a-z]|[ivx]{1,4})\.\s+(?=[A-Z(“\"])(.*)$", re.DOTALL)
 
 _DEFINITION = re.compile(
     r"""^["“']?[A-Z][^"”]{0,80}["”']\s*(?:\([^)]*\)\s*)?(?:shall\s+)?"""
@@ -149,17 +144,6 @@ def _short_label(number: str, rest: str, limit: int = 8) -> str:
     return f"{number} {head}".strip() if number else head
 
 
-def _is_caps_heading(text: str) -> bool:
-    if len(text) > 160 or not text[:3].strip()[:1].isupper():
-        return False  # -- the cheap rejections first: this runs on every line --
-    t = _clean(text)
-    words = t.split()
-    if not 1 <= len(words) <= 12 or len(t) > 100 or t.endswith((",", ";")):
-        return False
-    letters = [c for c in t if c.isalpha()]
-    return len(letters) >= 4 and sum(c.isupper() for c in letters) / len(letters) > 0.85
-
-
 _MD_LEAD = re.compile(r"^(?:[\s#>]|<!--.*?-->)+")
 
 
@@ -221,7 +205,7 @@ class Classifier:
         role: str | None = None
         # -- an EDGAR filing label ("Exhibit 10.11") above the title is no exhibit section --
         if (
-            (m := _EXHIBIT.match(first))
+            (m := EXHIBIT_MARKER.match(first))
             and (short or is_heading)
             and self._seen_clause
             and not re.fullmatch(r"\d+\.\d+[A-Za-z]?", m.group(2))
@@ -231,10 +215,10 @@ class Classifier:
             kind = m.group(1).lower()
             role = "schedule" if kind in ("schedule", "annex", "appendix") else "exhibit"
             return 0, _clean(first)[:80], role
-        if p.articles and (m := _ARTICLE.match(first)):
+        if p.articles and (m := ARTICLE_MARKER.match(first)):
             label = _short_label(f"{m.group(1).upper()} {m.group(2)}", m.group(3))
             return 1, label, self._label_role(label)
-        if p.ucf and (m := _UCF.match(first)):
+        if p.ucf and (m := UCF_MARKER.match(first)):
             letter = m.group(1).upper()
             label = _short_label(f"SECTION {letter}", m.group(2))
             return 1, label, _UCF_ROLES.get(letter) or self._label_role(label)
@@ -250,21 +234,21 @@ class Classifier:
                 return None, None, "recitals"
             if _DEFINITION.match(t):
                 return None, None, "definitions"
-        if m := _SECTION.match(first):
+        if m := SECTION_MARKER.match(first):
             number = m.group(1)
             label = _short_label(f"Section {number}", m.group(2))
             return _depth_rank(number), label, self._label_role(label)
-        if p.ucf and (m := _LETTERNUM.match(t)):
+        if p.ucf and (m := LETTER_NUMBER_MARKER.match(t)):
             number = m.group(1)
             label = _short_label(number, m.group(2))
             return _depth_rank(number), label, self._label_role(label)
-        if m := _NUM.match(t):
+        if m := NUMBER_MARKER.match(t):
             number = m.group(1)
             rest = m.group(2)
             if not rest or rest[0].isupper() or rest[0] in "(\"“'[*_":
                 label = _short_label(number, rest)
                 return _depth_rank(number), label, self._label_role(label)
-        if m := (_PAREN.match(t) or _DOTTED.match(t)):
+        if m := (PAREN_MARKER.match(t) or DOTTED_LETTER_MARKER.match(t)):
             tag = m.group(1)
             rest = m.group(2).lstrip()
             if tag.isdigit() and rest[:1].islower():
@@ -276,7 +260,7 @@ class Classifier:
             label = _clean(t)[:100]
             rank = max(1, min(level or 2, 5))
             return rank, label, self._label_role(label)
-        if p.caps_headings and short and _is_caps_heading(t):
+        if p.caps_headings and short and is_mostly_caps_heading(t):
             return 2, _clean(t)[:100], self._label_role(t)
         return None, None, role
 
@@ -285,10 +269,10 @@ class Classifier:
             return 8
         low = tag.lower()
         expected_next = chr(ord(self._last_letter) + 1) if self._last_letter else "a"
-        if len(low) == 1 and (low == expected_next or not _ROMAN.match(low)):
+        if len(low) == 1 and (low == expected_next or not ROMAN_NUMERAL.match(low)):
             self._last_letter = low
             return 6
-        if _ROMAN.match(low):
+        if ROMAN_NUMERAL.match(low):
             return 7
         self._last_letter = low[-1]
         return 6
@@ -311,13 +295,6 @@ class Classifier:
 
 # -- splitting elements into blocks --------------------------------------------------------
 
-_OPENER = re.compile(
-    r"(?:\d{1,3}(?:\.\d{1,3})*[.)]?\s+[A-Z(\"“]|\([a-zA-Z]{1,4}\)\s|\(\d{1,2}\)\s|"
-    r"(?:article|section|exhibit|schedule|annex|appendix)\s+\w|[A-M]\.\d|[#*•\-\u2013]\s|"
-    r"whereas\b|in witness whereof)",
-    re.IGNORECASE,
-)
-
 
 def _split_points(text: str) -> list[int]:
     """Offsets in ``text`` where a new block starts (excluding 0)."""
@@ -330,10 +307,10 @@ def _split_points(text: str) -> list[int]:
             continue
         prev_line = prev.rsplit("\n", 1)[-1].strip()
         rest = text[pos : pos + 60]
-        if _OPENER.match(rest) and _CLOSED_END.search(prev_line):
+        if CLAUSE_OPENER.match(rest) and _CLOSED_END.search(prev_line):
             points.add(pos)
         elif (
-            _is_caps_heading(prev_line)
+            is_mostly_caps_heading(prev_line)
             and not prev_line.endswith((",", ";"))
             and len(prev_line) < 80
             and not _CLOSED_END.search(prev_line)
@@ -517,13 +494,6 @@ _OPEN_END = re.compile(
     r"by|with|the|a|an|for|in|from|that|which|than|under|per))\s*$"
 )
 _FINAL = re.compile(r"[.!?:;]\W*$")
-_MARKER = re.compile(
-    r"^\s*(?:\d{1,3}(?:\.\d{1,3})*[.)]?(?=\s|$)|\([a-zA-Z0-9]{1,4}\)|"
-    r"[a-zA-Z]\.\s|(?:article|section|exhibit|schedule|annex|appendix|"
-    r"attachment|part)\s+\w|[A-M]\.\d|[#*\u2022\-\u2013]\s|§|"
-    r"whereas\b|witnesseth\b|in witness whereof)",
-    re.IGNORECASE,
-)
 
 
 def _is_open(body: str) -> bool:
@@ -534,7 +504,7 @@ def _is_open(body: str) -> bool:
 
 def _has_marker(body: str) -> bool:
     """``body`` opens with a clause, list or section marker of its own."""
-    return bool(_MARKER.match(body))
+    return bool(LEADING_MARKER.match(body))
 
 
 def _continues(text: str, prev: Block, body: str) -> bool:
@@ -551,7 +521,7 @@ def _continues(text: str, prev: Block, body: str) -> bool:
         _MID_SENTENCE.search(tail)
         and not _LIST_JOIN.search(tail)
         and len(tail.split()) >= 4
-        and not _is_caps_heading(text[prev.start : prev.end])
+        and not is_mostly_caps_heading(text[prev.start : prev.end])
     ):
         return True
     head = body.lstrip()[:1]

@@ -27,8 +27,8 @@ from typing import Any, ClassVar
 
 from docsieve.errors import InputError
 from docsieve.settings import Settings
+from docsieve.text import PAGE_NUMBER, is_all_caps_heading, is_bullet, match_number
 from docsieve.types import Element, ElementKind, ParsedDocument, TableRow
-from parsers.structure import PAGE_NUMBER, is_all_caps_heading, is_bullet, match_number
 
 # -- drawing operators in a content stream: "re" rectangles, "l" line segments --
 _DRAW_OPS = re.compile(rb"\s(re|l)(?=\s)")

@@ -21,13 +21,16 @@ from typing import ClassVar
 
 from docsieve.errors import InputError
 from docsieve.settings import Settings
-from docsieve.types import Element, ElementKind, ParsedDocument, TableRow
-from parsers.structure import (
+from docsieve.text import (
+    INLINE_CLAUSE,
+    ends_sentence,
     heading_title_ok,
     is_all_caps_heading,
     is_bullet,
     match_number,
+    sentence_ends,
 )
+from docsieve.types import Element, ElementKind, ParsedDocument, TableRow
 
 _BOMS: list[tuple[bytes, str]] = [
     (b"\xef\xbb\xbf", "utf-8-sig"),
@@ -136,98 +139,12 @@ def _classify_block(text: str, s: int, e: int) -> Element:
 # -- CUAD text files hold a whole contract in a few very long lines --
 LONG_PARAGRAPH = 1500
 
-# -- a clause number opening a clause in running text, right after a sentence end --
-_INLINE_CLAUSE = re.compile(
-    r"[.:;?!][\"'\u201d\u2019]?(?:\s+(?:and|or))?\s+(?P<start>"
-    r"(?:ARTICLE|Article|SECTION|Section)\s+(?:[IVXLC]+|\d{1,3}(?:\.\d{1,3})*)\.?(?=[\s:])"
-    r"|\d{1,3}(?:\.\d{1,3})+\.?(?=\s+[A-Z(\"\u201c])"
-    r"|\d{1,3}\.(?=\s+[A-Z\"\u201c])"
-    r"|\((?:[a-z]{1,2}|[ivxl]{1,5}|\d{1,3}|[A-Z]{1,2})\)(?=\s)"
-    r")"
-)
-# -- a sentence end: ./!/? (and closing quotes or brackets), space, then a capital or digit --
-_SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*\s+(?=[\"\u201c(]?[A-Z0-9])")
-# -- words whose trailing period does not end a sentence --
-_ABBREV = frozenset(
-    {
-        "no",
-        "nos",
-        "inc",
-        "co",
-        "corp",
-        "ltd",
-        "llc",
-        "l.l.c",
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "st",
-        "vs",
-        "v",
-        "sec",
-        "art",
-        "para",
-        "fig",
-        "u.s",
-        "e.g",
-        "i.e",
-        "etc",
-        "approx",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "n.a",
-        "s.a",
-        "b.v",
-        "n.v",
-        "p.c",
-        "p.a",
-        "l.p",
-        "ph.d",
-        "jr",
-        "sr",
-        "cf",
-        "viz",
-        "ave",
-        "ref",
-        "tel",
-    }
-)
-
-
-def _ends_sentence(text: str, dot: int) -> bool:
-    """Whether the character at ``dot`` ends a sentence (not "Inc.", "U.S.", "J.")."""
-    if text[dot] != ".":
-        return True
-    k = dot
-    while k > 0 and not text[k - 1].isspace() and text[k - 1] not in '("\u201c':
-        k -= 1
-    word = text[k:dot].lower()
-    if not word:
-        return True
-    if word in _ABBREV:
-        return False
-    # -- an initial ("J.") or a dotted abbreviation ("U.S") --
-    return not (len(word) == 1 and word.isalpha()) and not (
-        "." in word and word[-1].isalpha() and len(word) <= 6
-    )
-
 
 def _clause_starts(text: str, s: int, e: int) -> list[int]:
     """Offsets in ``text[s:e]`` where an inline clause begins after a sentence end."""
     out = []
-    for m in _INLINE_CLAUSE.finditer(text, s, e):
-        if m.start("start") > s and _ends_sentence(text, m.start()):
+    for m in INLINE_CLAUSE.finditer(text, s, e):
+        if m.start("start") > s and ends_sentence(text, m.start()):
             out.append(m.start("start"))
     return out
 
@@ -237,11 +154,7 @@ def _sentence_cuts(text: str, s: int, e: int, max_chars: int) -> list[int]:
 
     A single sentence longer than ``max_chars`` stays whole: a sentence is never cut.
     """
-    ends = [
-        m.end()
-        for m in _SENTENCE_END.finditer(text, s, e)
-        if m.end() < e and _ends_sentence(text, m.start())
-    ]
+    ends = sentence_ends(text, s, e)
     cuts: list[int] = []
     piece = s
     last: int | None = None  # -- the latest sentence end inside the current piece --
