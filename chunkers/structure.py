@@ -26,11 +26,11 @@ recitals, signature, deadline...) it recognises.
 from __future__ import annotations
 
 import itertools
-import math
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from docsieve.running import running_segments
 from docsieve.text import (
     ARTICLE_MARKER,
     CLAUSE_OPENER,
@@ -382,7 +382,7 @@ def derive_blocks(
             trail = len(seg.rstrip())
             if trail > lead:
                 segs.append((el, el.start + a + lead, el.start + a + trail))
-    running = _running_segments(text, segs, doc.pages)
+    running = running_segments(text, segs, doc.pages)
     # -- pass 2: classify, and join what the parser cut mid-sentence --
     markdown = "markdown" in doc.media_type
     classifier = Classifier(profile, trust_levels=markdown)
@@ -453,31 +453,6 @@ def derive_blocks(
             )
         )
     return blocks, dropped
-
-
-_DIGITS_ETC = re.compile(r"[^a-z]+")
-
-
-def _running_segments(text: str, segs: list[tuple[Element, int, int]], n_pages: int) -> set[int]:
-    """Indexes of short segments whose text recurs on many pages: running headers/footers."""
-    if n_pages < 3:
-        return set()
-    where: dict[str, set[int]] = {}
-    for el, s, e in segs:
-        if e - s > 300 or el.kind == ElementKind.TABLE:
-            continue
-        key = _DIGITS_ETC.sub("", text[s:e].lower())
-        if len(key) >= 10:
-            where.setdefault(key, set()).add(el.page)
-    need = max(3, math.ceil(0.4 * n_pages))
-    hot = {k for k, pgs in where.items() if len(pgs) >= need}
-    if not hot:
-        return set()
-    return {
-        i
-        for i, (el, s, e) in enumerate(segs)
-        if e - s <= 300 and _DIGITS_ETC.sub("", text[s:e].lower()) in hot
-    }
 
 
 # -- a block ending like this stops mid-sentence: a word, a comma, an open bracket --

@@ -3,7 +3,8 @@
 One pass of ``page.get_text("dict")`` per page gives lines with font size and
 weight. From them we find the body font size, heading candidates (larger or
 bold short lines), clause numbers, running headers/footers and page numbers
-(dropped), and join the lines of a paragraph (de-hyphenated). The table finder
+(dropped; :func:`docsieve.running.running_lines`), and join the lines of a
+paragraph (de-hyphenated). The table finder
 (``find_tables``) costs ~140 ms a page or more, so tables are looked for only on
 pages with >= 3 rows of side-by-side text lines whose raw content stream draws
 >= 3 vertical and >= 3 horizontal rules (a scan of the bytes, well under 1 ms);
@@ -17,7 +18,6 @@ is a span of it. Damaged, encrypted and image-only files raise ``InputError``.
 
 from __future__ import annotations
 
-import math
 import re
 from bisect import bisect_right
 from collections import Counter, defaultdict
@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from docsieve.errors import InputError
+from docsieve.running import running_lines
 from docsieve.settings import Settings
 from docsieve.text import PAGE_NUMBER, is_all_caps_heading, is_bullet, match_number
 from docsieve.types import Element, ElementKind, ParsedDocument, TableRow
@@ -35,10 +36,8 @@ _DRAW_OPS = re.compile(rb"\s(re|l)(?=\s)")
 _TABLE_MIN_OPS = 6  # -- 3 vertical + 3 horizontal rules at least --
 _MAX_RULE = 1200.0  # -- longer "rules" are canvas borders (EDGAR pages window a tall canvas) --
 _RULE_GAP = 30.0  # -- points between two pieces of one table's vertical rules --
-_LETTERS = re.compile(r"[^\W\d_]")
 _TWO_LETTERS = re.compile(r"[^\W\d_].*[^\W\d_]")
 _EDGAR_NAV = ("QuickLinks -- Click here", "QuickLinks")
-_HEADER_ZONE = 0.12  # -- top/bottom fraction of the page that running lines live in --
 _SENT_END = (".", ":", ";", "!", "?", '"', "\u201d", ")")
 
 
@@ -169,58 +168,6 @@ def _line_records(page_dict: dict[str, Any]) -> list[_Line]:
                 _Line(text, y0, y1, x0, x1, round(best["size"] * 2) / 2, bool(bold), bno, lno)
             )
     return out
-
-
-def _running_key(text: str) -> str:
-    return re.sub(r"\d+", "#", text.lower()).strip()
-
-
-def _find_running(pages: list[list[_Line]], heights: list[float]) -> set[tuple[int, int, int]]:
-    """(page index, block, line) of running headers, footers and page numbers.
-
-    Candidates are the first and last three lines of each page. In the top or
-    bottom 12% of the page a line goes when it repeats (digits ignored) on at
-    least half the pages, or looks like a page number. Elsewhere (EDGAR pages
-    often sit mid-sheet) it needs three letters and the same text repeated, or to
-    be among the page's first or last two lines and look like a page number.
-    """
-    drop: set[tuple[int, int, int]] = set()
-    cands_by_page: list[list[tuple[_Line, str, bool, bool]]] = []
-    counts: Counter[str] = Counter()
-    for lines, h in zip(pages, heights, strict=True):
-        if not lines:
-            cands_by_page.append([])
-            continue
-        ordered = sorted(lines, key=lambda ln: ln.y0)
-        picked = {id(ln): ln for ln in ordered[:3] + ordered[-3:]}
-        edge = {id(ln) for ln in ordered[:2] + ordered[-2:]}
-        keyed = []
-        for key_id, ln in picked.items():
-            in_zone = ln.y1 <= h * _HEADER_ZONE or ln.y0 >= h * (1 - _HEADER_ZONE)
-            # -- digits are ignored ("Page 3", dates) only in the margins, and never for a
-            # -- numbered heading: "Section 2.1 Definitions" on each page is content --
-            if in_zone and match_number(ln.text) is None:
-                key = _running_key(ln.text)
-            else:
-                key = "=" + ln.text.lower()
-            keyed.append((ln, key, in_zone, key_id in edge))
-        cands_by_page.append(keyed)
-        counts.update({k for _, k, _, _ in keyed})
-    n = len(pages)
-    need = max(2, math.ceil(n * 0.5))
-    for pidx, keyed in enumerate(cands_by_page):
-        for ln, key, in_zone, at_edge in keyed:
-            repeated = n >= 2 and counts[key] >= need
-            page_no = PAGE_NUMBER.match(ln.text) is not None
-            if in_zone:
-                gone = repeated or page_no
-            else:
-                gone = (repeated and len(_LETTERS.findall(key)) >= 3) or (
-                    page_no and at_edge and n >= 2
-                )
-            if gone:
-                drop.add((pidx, ln.block, ln.line_no))
-    return drop
 
 
 def _dehyphen_join(lines: list[str]) -> str:
@@ -528,7 +475,7 @@ class PdfParser:
                 sizes[ln.size] += len(ln.text)
         body = sizes.most_common(1)[0][0] if sizes else 10.0
         drop_by_page: dict[int, set[tuple[int, int]]] = defaultdict(set)
-        for pidx, bno, lno in _find_running(pages, heights):
+        for pidx, bno, lno in running_lines(pages, heights):
             drop_by_page[pidx].add((bno, lno))
         items: list[_Item] = []
         for pidx, lines in enumerate(pages):
