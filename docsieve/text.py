@@ -200,6 +200,11 @@ INLINE_CLAUSE = re.compile(
 _WS = re.compile(r"\s+")
 
 
+def collapse_whitespace(s: str) -> str:
+    """``s`` with each run of whitespace made one space, and stripped."""
+    return _WS.sub(" ", s).strip()
+
+
 def is_all_caps_heading(line: str, max_words: int = 14) -> bool:
     """A short line without a lower-case letter ("DEFINITIONS", "TERM AND TERMINATION")."""
     s = line.strip()
@@ -216,7 +221,7 @@ def is_mostly_caps_heading(text: str) -> bool:
     test, which lets a few lower-case letters pass."""
     if len(text) > 160 or not text[:3].strip()[:1].isupper():
         return False  # -- the cheap rejections first: this runs on every line --
-    t = _WS.sub(" ", text).strip()
+    t = collapse_whitespace(text)
     words = t.split()
     if not 1 <= len(words) <= 12 or len(t) > 100 or t.endswith((",", ";")):
         return False
