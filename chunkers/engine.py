@@ -291,21 +291,22 @@ class Engine:
                 for q in half:
                     qs, qe = q.span
                     qt = _cut(text, qs, qe, dropped, drop_starts)
-                    chunks.append(self._chunk(doc, q, qs, qe, qt, count_tokens(qt, self.encoding)))
+                    n_q = count_tokens(qt, self.encoding)
+                    chunks.append(self._chunk(doc, q, qs, qe, qt, n_q, len(chunks)))
                 continue
-            chunks.append(self._chunk(doc, p, s, e, t, n))
-        for i, c in enumerate(chunks):
-            c.index = i
+            chunks.append(self._chunk(doc, p, s, e, t, n, len(chunks)))
         return chunks
 
-    def _chunk(self, doc: ParsedDocument, p: Piece, s: int, e: int, t: str, n: int) -> Chunk:
+    def _chunk(
+        self, doc: ParsedDocument, p: Piece, s: int, e: int, t: str, n: int, index: int
+    ) -> Chunk:
         pages = [b.page for b in p.blocks] + [b.page_end for b in p.blocks]
         kind = p.role or ("table" if all(b.kind == "table" for b in p.blocks) else "section")
         if kind == "section" and self.profile.rfp_roles and _REQUIREMENT.search(t):
             kind = "requirement"  # -- a solicitation's shall/must statements --
         return Chunk(
             id=chunk_id(doc.sha256, self.name, s, e),
-            index=0,
+            index=index,
             text=t,
             heading_path=list(p.path),
             page_start=max(1, min(pages)),

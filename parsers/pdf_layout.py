@@ -261,28 +261,20 @@ def assemble(items: list[PdfItem]) -> tuple[list[Element], str]:
     elements: list[Element] = []
     pos = 0
     for it in items:
-        rows: list[TableRow] | None = None
-        if it.kind == ElementKind.TABLE:
-            rows = []
-            row_texts = []
-            rpos = pos
-            for cells in it.rows or []:
-                rt = " | ".join(cells)
-                rows.append(TableRow(cells=cells, start=rpos, end=rpos + len(rt)))
-                row_texts.append(rt)
-                rpos += len(rt) + 1
-            text = "\n".join(row_texts)
-        else:
-            text = _dehyphen_join(it.parts)
+        row_texts = [" | ".join(cells) for cells in it.rows or []]
+        text = "\n".join(row_texts) if it.kind == ElementKind.TABLE else _dehyphen_join(it.parts)
         if not text:
             continue
         if chunks:
             chunks.append("\n\n")
             pos += 2
-            if rows:
-                for r in rows:
-                    r.start += 2
-                    r.end += 2
+        rows: list[TableRow] | None = None
+        if it.kind == ElementKind.TABLE:
+            rows = []
+            rpos = pos
+            for cells, rt in zip(it.rows or [], row_texts, strict=True):
+                rows.append(TableRow(cells=cells, start=rpos, end=rpos + len(rt)))
+                rpos += len(rt) + 1
         elements.append(
             Element(
                 kind=it.kind,

@@ -98,14 +98,23 @@ def split_long(
                 continue
             if j == 0 and k == 0:  # -- the opening keeps the paragraph's own kind and number --
                 piece = el.model_copy(
-                    update={"text": text[cs:ce], "start": cs, "end": ce, "meta": dict(el.meta)}
+                    update={
+                        "text": text[cs:ce],
+                        "start": cs,
+                        "end": ce,
+                        "meta": {**el.meta, "split": "first"},
+                    }
                 )
             elif j == 0:
-                piece = classify(text, cs, ce)
+                clause = classify(text, cs, ce)
+                piece = clause.model_copy(update={"meta": {**clause.meta, "split": "clause"}})
             else:
-                piece = Element(kind=ElementKind.PARAGRAPH, text=text[cs:ce], start=cs, end=ce)
-            piece.meta["split"] = (
-                "clause" if j == 0 and k > 0 else ("sentence" if j > 0 else "first")
-            )
+                piece = Element(
+                    kind=ElementKind.PARAGRAPH,
+                    text=text[cs:ce],
+                    start=cs,
+                    end=ce,
+                    meta={"split": "sentence"},
+                )
             out.append(piece)
     return out

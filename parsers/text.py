@@ -135,10 +135,12 @@ def parse_plain(text: str, max_chars: int = LONG_PARAGRAPH) -> list[Element]:
             if s >= e:
                 continue
             for el in split_long(text, _classify_block(text, s, e), max_chars, _classify_block):
-                el.page = _page_of(ff, el.start)
-                end_page = _page_of(ff, el.end)
-                el.page_end = end_page if end_page != el.page else None
-                elements.append(el)
+                page, end_page = _page_of(ff, el.start), _page_of(ff, el.end)
+                elements.append(
+                    el.model_copy(
+                        update={"page": page, "page_end": end_page if end_page != page else None}
+                    )
+                )
         block.clear()
 
     for ls, le in line_spans(text):
