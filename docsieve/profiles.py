@@ -27,7 +27,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from docsieve.errors import ConfigError
-from docsieve.settings import refuse_unknown
+from docsieve.strict import refuse_unknown
 from docsieve.types import DocType
 
 FieldType = Literal["string", "number", "integer", "boolean", "date", "list", "enum"]

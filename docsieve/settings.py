@@ -10,21 +10,19 @@ and ``OPENAI_API_KEY``/``OPENAI_BASE_URL`` are honoured too.
 No other module reads the environment: call :func:`load_settings` once at the
 edge (CLI, flow) and pass the object down.
 
-Strict: a key that names no setting, in the file, the environment or the
-arguments, raises :class:`~docsieve.errors.UnknownKeyError` naming the nearest
-valid key (``DOCSIEVE_CHUNK__MAX_TOKEN`` -> ``DOCSIEVE_CHUNK__MAX_TOKENS``).
-pydantic-settings drops unknown nested environment keys silently, so the
-``DOCSIEVE_`` variables are checked here; the few that are not settings are
-listed in ``NOT_SETTINGS``.
+Strict (:mod:`docsieve.strict`): a key that names no setting, in the file, the
+environment or the arguments, raises :class:`~docsieve.errors.UnknownKeyError`
+naming the nearest valid key (``DOCSIEVE_CHUNK__MAX_TOKEN`` ->
+``DOCSIEVE_CHUNK__MAX_TOKENS``). pydantic-settings drops unknown nested
+environment keys silently, so the ``DOCSIEVE_`` variables are checked too; the
+few that are not settings are listed in ``NOT_SETTINGS``.
 """
 
 from __future__ import annotations
 
-import inspect
 import os
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin
+from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import (
@@ -34,7 +32,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from docsieve.errors import UnknownKeyError, nearest
+from docsieve.strict import refuse_unknown, refuse_unknown_variables
 
 MiB = 1024 * 1024
 _STRICT = ConfigDict(extra="forbid")
@@ -227,7 +225,9 @@ class Settings(BaseSettings):
         toml_path = Path(os.environ.get("DOCSIEVE_CONFIG", "docsieve.toml"))
         toml = TomlConfigSettingsSource(settings_cls, toml_file=toml_path)
         refuse_unknown(toml.toml_data, settings_cls, str(toml_path))
-        _check_environment(os.environ, settings_cls)
+        refuse_unknown_variables(
+            os.environ, settings_cls, "DOCSIEVE_", NOT_SETTINGS, NOT_SETTINGS_PREFIX
+        )
         return (init_settings, env_settings, toml)
 
     @property
@@ -257,15 +257,6 @@ def _mask_url(url: str) -> str:
         return url
 
 
-def load_settings(**overrides: Any) -> Settings:
-    """Read the settings once. Keyword arguments win over every other source."""
-    refuse_unknown(overrides, Settings, "the arguments")
-    return Settings(**overrides)
-
-
-# -- strict keys ------------------------------------------------------------------------
-
-PREFIX = "DOCSIEVE_"
 # -- DOCSIEVE_ variables that are not settings: the settings file, and switches of the
 #    tests (.ci/run, tests/conftest.py, tests/chunkers) and of the benchmarks --
 NOT_SETTINGS = frozenset(
@@ -279,84 +270,7 @@ NOT_SETTINGS = frozenset(
 NOT_SETTINGS_PREFIX = "DOCSIEVE_BENCH_"
 
 
-def _submodel(annotation: Any) -> type[BaseModel] | None:
-    """The model a field holds (``ChunkSettings``, ``list[Question]``, ``X | None``), if any."""
-    if inspect.isclass(annotation) and get_origin(annotation) is None:
-        return annotation if issubclass(annotation, BaseModel) else None
-    for arg in get_args(annotation):
-        found = _submodel(arg)
-        if found is not None:
-            return found
-    return None
-
-
-def _names(model: type[BaseModel]) -> dict[str, type[BaseModel] | None]:
-    """Every key ``model`` accepts (field names and alias choices), with its submodel."""
-    out: dict[str, type[BaseModel] | None] = {}
-    for name, info in model.model_fields.items():
-        sub = _submodel(info.annotation)
-        out[name] = sub
-        if isinstance(info.validation_alias, AliasChoices):
-            out.update({c: sub for c in info.validation_alias.choices if isinstance(c, str)})
-    return out
-
-
-def unknown_key(
-    data: Mapping[str, Any], model: type[BaseModel]
-) -> tuple[list[str | int], str | None, list[str]] | None:
-    """The first key of ``data`` (in nested tables and lists of them too) that ``model``
-    does not define: its path, the nearest valid name, and the valid names there."""
-    names = _names(model)
-    for key, value in data.items():
-        if key not in names:
-            valid = sorted(model.model_fields)
-            return [key], nearest(key, valid), valid
-        sub = names[key]
-        if sub is None:
-            continue
-        items: list[tuple[int | None, Any]] = [(None, value)] if isinstance(value, Mapping) else []
-        if isinstance(value, list):
-            items = [(i, v) for i, v in enumerate(value) if isinstance(v, Mapping)]
-        for index, item in items:
-            found = unknown_key(item, sub)
-            if found is not None:
-                path, suggestion, valid = found
-                return [key, *([] if index is None else [index]), *path], suggestion, valid
-    return None
-
-
-def dotted(path: list[str | int]) -> str:
-    """``["questions", 2, "hint"]`` -> ``questions[2].hint``."""
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
-    return out
-
-
-def refuse_unknown(
-    data: Mapping[str, Any], model: type[BaseModel], where: str, kind: str = "setting"
-) -> None:
-    """Raise :class:`UnknownKeyError` for the first key of ``data`` that ``model`` lacks."""
-    found = unknown_key(data, model)
-    if found is not None:
-        path, suggestion, valid = found
-        better = dotted([*path[:-1], suggestion]) if suggestion else None
-        raise UnknownKeyError(dotted(path), where, better, valid, kind=kind)
-
-
-def _check_environment(environ: Mapping[str, str], model: type[BaseModel]) -> None:
-    """Refuse a ``DOCSIEVE_`` variable that names no setting (``__`` nests, any case)."""
-    for var in sorted(environ):
-        up = var.upper()
-        if not up.startswith(PREFIX) or up in NOT_SETTINGS or up.startswith(NOT_SETTINGS_PREFIX):
-            continue
-        parts = up[len(PREFIX) :].lower().split("__")
-        current: type[BaseModel] | None = model
-        for i, part in enumerate(parts):
-            names = _names(current) if current is not None else {}
-            if part not in names:
-                valid = sorted(current.model_fields) if current is not None else []
-                near = nearest(part, valid)
-                better = PREFIX + "__".join([*parts[:i], near]).upper() if near else None
-                raise UnknownKeyError(var, "the environment", better, valid)
-            current = names[part]
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings once. Keyword arguments win over every other source."""
+    refuse_unknown(overrides, Settings, "the arguments")
+    return Settings(**overrides)
