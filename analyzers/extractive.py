@@ -41,6 +41,7 @@ from docsieve.analysis import (
 )
 from docsieve.errors import ProviderError
 from docsieve.profiles import AnswerField
+from docsieve.text import parsed_sentence_spans
 
 _PARTY = re.compile(
     r"part(y|ies)|\borg|company|vendor|buyer|seller|supplier|contractor|agency|"
@@ -256,8 +257,8 @@ def _units(sec: Section, doc: Any) -> list[_Unit]:
     out: list[_Unit] = []
     text = sec.text
     carry: int | None = None
-    for sent in doc.sents:
-        s, e = sent.start_char if carry is None else carry, sent.end_char
+    for s0, e0 in parsed_sentence_spans(doc):
+        s, e = s0 if carry is None else carry, e0
         carry = None
         # -- trim to the exact visible text: the quote must occur in the chunk --
         while s < e and text[s].isspace():

@@ -272,9 +272,9 @@ def sentence_check(
     doc: Any, chunks: list[Any], max_tokens: int, counts: dict[str, int], cuts: list[str], keep: int
 ) -> None:
     """Classify every boundary between ``chunks`` (see :func:`classify_boundary`)."""
-    from chunkers.sentences import _nlp
+    from docsieve.text import sentencizer
 
-    nlp = _nlp()
+    nlp = sentencizer()
     text = doc.text
     row_edges: set[int] = set()
     for e in doc.elements:

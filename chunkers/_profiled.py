@@ -7,8 +7,8 @@ from typing import ClassVar
 from docsieve.types import Chunk, ParsedDocument
 
 from .base import Chunker
+from .classifier import Profile
 from .engine import Engine
-from .structure import Profile
 
 
 class ProfiledChunker(Chunker):

@@ -10,10 +10,11 @@
    a list lead-in ending in ':', a sub-clause ending in '; and') is glued to
    the next one, and pieces under ``min_tokens`` are merged with a neighbour,
    always within ``max_tokens``.
-4. A block over ``max_tokens`` is split on spaCy sentence boundaries into
-   balanced parts; a table over it is split on row boundaries with its header
-   row repeated. Only a single sentence (or table row) larger than the budget
-   can exceed it: a sentence is then cut between words, a row is left whole.
+4. A block over ``max_tokens`` is split by :class:`~chunkers.splitters.Splitter`
+   on spaCy sentence boundaries into balanced parts; a table over it is split
+   on row boundaries with its header row repeated. Only a single sentence (or
+   table row) larger than the budget can exceed it: a sentence is then cut
+   between words, a row is left whole.
 
 Chunk text: a chunk is the contiguous span ``doc.text[start:end]`` from its
 first block to its last, with the text of any dropped element inside the span
@@ -26,19 +27,18 @@ is that row, a newline, then ``doc.text[start:end]`` covering its own rows
 
 from __future__ import annotations
 
-import itertools
-import math
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from docsieve.settings import ChunkSettings
-from docsieve.tokens import get_encoding
+from docsieve.tokens import count_many, count_tokens
 from docsieve.types import Chunk, ElementKind, ParsedDocument
 
 from .base import chunk_id
-from .sentences import sentence_spans
-from .structure import SUBCLAUSE_RANK, Block, PageMap, Profile, derive_blocks
+from .classifier import SUBCLAUSE_RANK, Profile
+from .splitters import Piece, Splitter
+from .structure import Block, PageMap, derive_blocks
 
 _DROPPED = {ElementKind.HEADER, ElementKind.FOOTER, ElementKind.PAGE_NUMBER}
 _REQUIREMENT = re.compile(r"\b(?:shall|must)\b")
@@ -56,27 +56,6 @@ class Node:
     min_child_rank: int = 99
 
 
-@dataclass
-class Piece:
-    blocks: list[Block]
-    tokens: int
-    path: list[str]
-    role: str | None
-    text: str | None = None  # -- set only for a table part with a repeated header row --
-    start: int = -1
-    end: int = -1
-
-    @property
-    def closed(self) -> bool:
-        return self.text is not None or self.blocks[-1].closed
-
-    @property
-    def span(self) -> tuple[int, int]:
-        if self.start >= 0:
-            return self.start, self.end
-        return self.blocks[0].start, self.blocks[-1].end
-
-
 class Engine:
     """Chunks one document under a profile and a token budget."""
 
@@ -91,7 +70,6 @@ class Engine:
         # -- planning sums block counts; a join adds about one token, so keep a margin --
         self.budget = max(8, self.max - 2)
         self._running: list[tuple[int, int]] = []
-        self._pages: PageMap | None = None
 
     # -- entry point ------------------------------------------------------------------------
 
@@ -100,7 +78,7 @@ class Engine:
         if not blocks:
             return []
         self._running = running
-        self._pages = PageMap(doc)
+        self._splitter = Splitter(self.max, self.budget, self.encoding, PageMap(doc))
         text = doc.text
         for b, n in zip(
             blocks, count_many([text[b.start : b.end] for b in blocks], self.encoding), strict=True
@@ -169,7 +147,7 @@ class Engine:
             role = b.role or node.role
             if b.kind == "table":
                 role = "table"
-            out.extend(self._split_block(b, text, node.path, role))
+            out.extend(self._splitter.split(b, text, node.path, role))
         for child in node.children:
             out.extend(self._pieces(child, text))
         return self._join(out)
@@ -273,161 +251,6 @@ class Engine:
             role = a.role
         return Piece(a.blocks + b.blocks, a.tokens + b.tokens + 1, path or b.path, role)
 
-    # -- oversized blocks -------------------------------------------------------------------
-
-    def _split_block(self, b: Block, text: str, path: list[str], role: str | None) -> list[Piece]:
-        if b.tokens <= self.budget:
-            return [Piece([b], b.tokens, path, role)]
-        if b.kind == "table" and b.rows and len(b.rows) > 1:
-            return self._split_table(b, text, path)
-        return self._split_sentences(b, text, path, role)
-
-    def _split_sentences(
-        self, b: Block, text: str, path: list[str], role: str | None
-    ) -> list[Piece]:
-        body = text[b.start : b.end]
-        spans = self._sentences(body, b.tokens)
-        # -- counted without the trailing whitespace that a part's text does not keep --
-        counts = count_many([body[s:e].strip() for s, e in spans], self.encoding)
-        units: list[tuple[int, int, int]] = []
-        for (s, e), n in zip(spans, counts, strict=True):
-            # -- a sentence that fits the maximum alone is never cut: it becomes its own part --
-            if n <= self.max:
-                units.append((s, e, n))
-            else:
-                units.extend(self._split_words(body, s, e))
-        parts = _balanced(units, self.budget)
-        out = []
-        for grp in parts:
-            s, e = grp[0][0], grp[-1][1]
-            seg = body[s:e]
-            lead, trail = len(seg) - len(seg.lstrip()), len(seg.rstrip())
-            sub = Block(
-                b.start + s + lead,
-                b.start + s + trail,
-                b.page,
-                b.page_end,
-                b.kind,
-                closed=True,
-                tokens=sum(u[2] for u in grp),
-                exact=False,
-            )
-            out.append(Piece([sub], sub.tokens, path, role))
-        if out:
-            out[-1].blocks[0].closed = b.closed
-            out[-1].blocks[0].open_end = b.open_end
-        self._fix_pages(out, b)
-        return out
-
-    def _sentences(self, body: str, tokens: int) -> list[tuple[int, int]]:
-        """Sentence spans tiling ``body``, found only where a cut may go.
-
-        # -- spaCy's tokenizer is the cost of chunking: for a long block, run the
-        #    sentencizer only on windows around the ideal cut points (it decides
-        #    locally, on punctuation), and on the whole block only as a fallback --
-        """
-        parts = math.ceil(tokens / self.budget)
-        if len(body) < 1200 or parts < 2:
-            return sentence_spans(body)
-        win = max(300, int(len(body) / parts * 0.2))
-        cuts: list[int] = []
-        for k in range(1, parts):
-            ideal = int(len(body) * k / parts)
-            lo, hi = max(0, ideal - win), min(len(body), ideal + win)
-            starts = [lo + s for s, _ in sentence_spans(body[lo:hi]) if s > 0]
-            if not starts:
-                return sentence_spans(body)
-            cuts.append(min(starts, key=lambda x: abs(x - ideal)))
-        bounds = sorted({0, *cuts, len(body)})
-        out = [(s, e) for s, e in itertools.pairwise(bounds) if e > s]
-        # -- a part still over budget gets the full treatment --
-        counts = count_many([body[s:e] for s, e in out], self.encoding)
-        if any(n > self.budget for n in counts):
-            return sentence_spans(body)
-        return out
-
-    def _split_words(self, body: str, s: int, e: int) -> list[tuple[int, int, int]]:
-        """A single sentence over the budget: cut between words (the only exception)."""
-        enc_budget = self.budget
-        out: list[tuple[int, int, int]] = []
-        cur = s
-        words = body[s:e].split(" ")
-        pos = s
-        acc_start = s
-        acc = 0
-        for w in words:
-            n = count_tokens(w + " ", self.encoding)
-            if acc and acc + n > enc_budget:
-                out.append((acc_start, pos, acc))
-                acc_start, acc = pos, 0
-            acc += n
-            pos += len(w) + 1
-            cur = pos
-        out.append((acc_start, min(cur, e), acc))
-        return [u for u in out if u[1] > u[0]]
-
-    def _split_table(self, b: Block, text: str, path: list[str]) -> list[Piece]:
-        rows = b.rows or []
-        header = rows[0]
-        header_text = text[header.start : header.end]
-        htok = count_tokens(header_text, self.encoding)
-        counts = count_many([text[r.start : r.end] for r in rows], self.encoding)
-        room = max(1, self.budget - htok - 1)
-        groups: list[list[int]] = [[]]
-        acc = htok  # -- the first part holds the header row itself --
-        for i in range(1, len(rows)):
-            n = counts[i] + 1
-            if groups[-1] and acc + n > (self.budget if len(groups) == 1 else room + htok):
-                groups.append([])
-                acc = htok + 1
-            groups[-1].append(i)
-            acc += n
-        out: list[Piece] = []
-        todo = [(g, gi == 0) for gi, g in enumerate(groups) if g]
-        while todo:
-            grp, first = todo.pop(0)
-            start = b.start if first else rows[grp[0]].start
-            end = rows[grp[-1]].end
-            body = text[start:end] if first else header_text + "\n" + text[start:end]
-            n = count_tokens(body, self.encoding)
-            if n > self.max and len(grp) > 1:
-                # -- planned from per-row counts; the joined text came out longer: halve --
-                half = len(grp) // 2
-                todo[:0] = [(grp[:half], first), (grp[half:], False)]
-                continue
-            if n > self.max and first and header.end > start:
-                # -- the header row and the first row do not fit together: header alone --
-                out.append(
-                    Piece(
-                        [b],
-                        htok,
-                        path,
-                        "table",
-                        text=header_text,
-                        start=header.start,
-                        end=header.end,
-                    )
-                )
-                todo[:0] = [(grp, False)]
-                continue
-            if n > self.max and not first:
-                # -- one row that fills the budget alone: the header cannot ride along --
-                body = text[start:end]
-                n = count_tokens(body, self.encoding)
-            out.append(Piece([b], n, path, "table", text=body, start=start, end=end))
-        return out
-
-    def _fix_pages(self, pieces: list[Piece], b: Block) -> None:
-        """Sub-blocks of a block running over pages: the pages of their own first and last
-        characters (exact at element boundaries; inside one element that runs over a
-        page break, exact where the parser records it, else interpolated)."""
-        if b.page_end <= b.page or self._pages is None:
-            return
-        for p in pieces:
-            sub = p.blocks[0]
-            sub.page = min(b.page_end, max(b.page, self._pages.page(sub.start)))
-            sub.page_end = min(b.page_end, max(sub.page, self._pages.page(sub.end - 1)))
-
     # -- chunks -----------------------------------------------------------------------------
 
     def _chunks(self, doc: ParsedDocument, pieces: list[Piece]) -> list[Chunk]:
@@ -468,21 +291,22 @@ class Engine:
                 for q in half:
                     qs, qe = q.span
                     qt = _cut(text, qs, qe, dropped, drop_starts)
-                    chunks.append(self._chunk(doc, q, qs, qe, qt, count_tokens(qt, self.encoding)))
+                    n_q = count_tokens(qt, self.encoding)
+                    chunks.append(self._chunk(doc, q, qs, qe, qt, n_q, len(chunks)))
                 continue
-            chunks.append(self._chunk(doc, p, s, e, t, n))
-        for i, c in enumerate(chunks):
-            c.index = i
+            chunks.append(self._chunk(doc, p, s, e, t, n, len(chunks)))
         return chunks
 
-    def _chunk(self, doc: ParsedDocument, p: Piece, s: int, e: int, t: str, n: int) -> Chunk:
+    def _chunk(
+        self, doc: ParsedDocument, p: Piece, s: int, e: int, t: str, n: int, index: int
+    ) -> Chunk:
         pages = [b.page for b in p.blocks] + [b.page_end for b in p.blocks]
         kind = p.role or ("table" if all(b.kind == "table" for b in p.blocks) else "section")
         if kind == "section" and self.profile.rfp_roles and _REQUIREMENT.search(t):
             kind = "requirement"  # -- a solicitation's shall/must statements --
         return Chunk(
             id=chunk_id(doc.sha256, self.name, s, e),
-            index=0,
+            index=index,
             text=t,
             heading_path=list(p.path),
             page_start=max(1, min(pages)),
@@ -493,32 +317,6 @@ class Engine:
             chunker=self.name,
             kind=kind,
         )
-
-
-def count_many(texts: list[str], encoding: str) -> list[int]:
-    """Token counts; a plain loop beats tiktoken's thread pool on many short texts."""
-    enc = get_encoding(encoding)
-    return [len(enc.encode_ordinary(t)) if t else 0 for t in texts]
-
-
-def count_tokens(text: str, encoding: str) -> int:
-    return count_many([text], encoding)[0]
-
-
-def _balanced(units: list[tuple[int, int, int]], budget: int) -> list[list[tuple[int, int, int]]]:
-    """Pack sentence units into about equal parts, each within ``budget``."""
-    total = sum(u[2] for u in units)
-    parts = max(1, math.ceil(total / budget))
-    target = total / parts
-    groups: list[list[tuple[int, int, int]]] = [[]]
-    acc = 0
-    for u in units:
-        if groups[-1] and (acc + u[2] > budget or acc >= target * 0.98):
-            groups.append([])
-            acc = 0
-        groups[-1].append(u)
-        acc += u[2] + 1
-    return [g for g in groups if g]
 
 
 def _halve(p: Piece) -> list[Piece]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ._profiled import ProfiledChunker
 from .base import register
-from .structure import Profile
+from .classifier import Profile
 
 
 @register

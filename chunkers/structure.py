@@ -3,116 +3,35 @@
 The parser's heading detection is a hint, not the truth: PDF contracts often
 set clause numbers in body text ("5.2 Term. The term of ..."), or run several
 clauses into one text block. This module cuts elements into *blocks* at
-paragraph breaks and at lines that open a clause, and gives each block a
-*rank* (how high it sits in the hierarchy) from its leading marker:
-
-====  =======================================================
-rank  markers
-====  =======================================================
-0     EXHIBIT / SCHEDULE / ANNEX / APPENDIX / ATTACHMENT
-1     ARTICLE IV, PART 2, uniform contract format SECTION A-M
-2     Section 5, ``5.``, ALL-CAPS headings
-3-5   ``5.2``, ``5.2.1``, ``5.2.1.1`` (and ``C.2``, ``L.2.1``)
-6     ``(a)``, ``a.``
-7     ``(iv)``, ``iv.``
-8     ``(A)``, ``(1)``
-====  =======================================================
-
-Blocks without a marker are body text (rank ``None``). A :class:`Profile`
-says which markers a document type honours and which roles (definitions,
-recitals, signature, deadline...) it recognises.
+paragraph breaks and at lines that open a clause, joins what the parser cut
+mid-sentence, drops running text (:func:`docsieve.running.running_segments`)
+and has :class:`~chunkers.classifier.Classifier` rank each block.
+:class:`PageMap` gives the page of any offset.
 """
 
 from __future__ import annotations
 
 import itertools
-import math
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from docsieve.running import running_segments
+from docsieve.text import (
+    CLAUSE_OPENER,
+    LEADING_MARKER,
+    collapse_whitespace,
+    is_mostly_caps_heading,
+)
 from docsieve.types import Element, ElementKind, ParsedDocument, TableRow
 
-SUBCLAUSE_RANK = 6  # -- ranks from here down are sub-clauses: kept with their clause --
+from .classifier import SUBCLAUSE_RANK, Classifier, Profile
 
-_ROMAN = re.compile(r"^(?=[ivxlc]+$)m{0,3}(c[md]|d?c{0,3})(x[cl]|l?x{0,3})(i[xv]|v?i{0,3})$")
-_WS = re.compile(r"\s+")
 # -- a paragraph break inside an element: a line holding only whitespace --
 _BLANK_LINE = re.compile(r"\n[ \t\xa0\u2000-\u200b]*\n")
 _LINE_START = re.compile(r"\n[ \t\xa0]*(?=\S)")
 _CLOSED_END = re.compile(r"""[.!?:;][\s"'”\u2019)\]*]*$|\b(?:and|or)$""", re.IGNORECASE)
 _SENT_END = re.compile(r"""[.!?][\s"'”\u2019)\]*]*$""")
-
-_EXHIBIT = re.compile(
-    r"^((?i:exhibit|schedule|annex|appendix|attachment|addendum))\s+"
-    r"((?:[A-Z]{1,2}|\d{1,3}|[IVX]{1,5})(?:[.\-]\d+)*[A-Za-z]?)\b"
-    r"(?:\s*(?:[-:\u2013\u2014.]\s*)?(.*))?$"
-)
-# -- capitalised: "article 9.4.1. shall not apply" in running text is no ARTICLE heading --
-_ARTICLE = re.compile(r"^(A(?i:rticle)|P(?i:art))\s+([IVXLC]+|\d+)\b[\s.:\-\u2013\u2014]*(.*)$")
-_UCF = re.compile(r"^section\s+([A-M])\b(?![.\d])[\s.:\-\u2013\u2014]*(.*)$", re.IGNORECASE)
-_SECTION = re.compile(
-    r"^(?:section|sec\.|§)\s*(\d{1,3}(?:\.\d{1,3})*)\.?"
-    r"(?=[\s:\-\u2013\u2014]|$)[\s.:\-\u2013\u2014]*(.*)$",
-    re.IGNORECASE,
-)
-_NUM = re.compile(r"^(\d{1,3}(?:\.\d{1,3})+|\d{1,3}(?=[.)]))[.)]?(?=\s|$)\s*(.*)$", re.DOTALL)
-_LETTERNUM = re.compile(r"^([A-M](?:\.\d{1,3})+)\.?(?=\s)\s*(.*)$", re.DOTALL)
-_PAREN = re.compile(r"^\(([a-z]{1,4}|[A-Z]|\d{1,2})\)\s*(.*)$", re.DOTALL)
-_DOTTED = re.compile(r"^([a-z]|[ivx]{1,4})\.\s+(?=[A-Z(“\"])(.*)$", re.DOTALL)
-
-_DEFINITION = re.compile(
-    r"""^["“']?[A-Z][^"”]{0,80}["”']\s*(?:\([^)]*\)\s*)?(?:shall\s+)?"""
-    r"""(?:mean|means|has the meaning|shall have|refers|includes)\b"""
-)
-_DEADLINE_WORDS = re.compile(
-    r"\b(due|deadline|no later than|not later than|closing date|"
-    r"must be (?:received|submitted)|submitted by|submission date)\b",
-    re.IGNORECASE,
-)
-_DATE_TIME = re.compile(
-    r"\b(?:\d{1,2}:\d{2}|\d{1,2}\s*(?:a\.?m\.?|p\.?m\.?)|"
-    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}|"
-    r"\d{1,2}/\d{1,2}/\d{2,4})\b",
-    re.IGNORECASE,
-)
-
-_UCF_ROLES = {"B": "pricing", "C": "sow", "L": "instructions", "M": "evaluation"}
-_LABEL_ROLES: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"\bdefinitions?\b|\binterpretation\b", re.I), "definitions"),
-    (re.compile(r"\brecitals?\b|\bbackground\b|\bpreamble\b", re.I), "recitals"),
-    (
-        re.compile(r"\binstructions?\b|\bsubmi(?:ssion|ttal)s?\b|\bproposal preparation\b", re.I),
-        "instructions",
-    ),
-    (re.compile(r"\bevaluation\b|\bbasis (?:of|for) award\b", re.I), "evaluation"),
-    (
-        re.compile(
-            r"\bstatement of (?:work|objectives)\b|\bperformance work statement\b|"
-            r"\bscope of work\b|\bPWS\b|\bSOW\b|\bSOO\b",
-            re.I,
-        ),
-        "sow",
-    ),
-    (
-        re.compile(r"\bdeadlines?\b|\bschedule of events\b|\bimportant dates\b|\btimeline\b", re.I),
-        "deadline",
-    ),
-]
-
-
-@dataclass(frozen=True)
-class Profile:
-    """What one document type honours when deriving structure."""
-
-    name: str
-    articles: bool = True  # ARTICLE / PART
-    ucf: bool = False  # uniform contract format SECTION A-M, C.1, L.2.3
-    legal_roles: bool = False  # definitions, recitals, signature blocks
-    rfp_roles: bool = False  # instructions, evaluation, SOW, deadlines, requirements
-    caps_headings: bool = True
-    # -- role whose node is kept whole when it fits, rather than split into its clauses --
-    intact_roles: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -135,188 +54,7 @@ class Block:
     exact: bool = True  # -- ``tokens`` is the exact count of the block's text --
 
 
-def _clean(s: str) -> str:
-    return _WS.sub(" ", s).strip()
-
-
-def _short_label(number: str, rest: str, limit: int = 8) -> str:
-    """``number`` plus a title: the text up to the first period if short, else a few words."""
-    rest = _clean(rest[:240])
-    head = re.split(r"(?<=[a-z\)])[.:](?:\s|$)", rest, maxsplit=1)[0]
-    words = head.split()
-    if len(words) > limit:
-        head = " ".join(words[:limit]) + "…"
-    return f"{number} {head}".strip() if number else head
-
-
-def _is_caps_heading(text: str) -> bool:
-    if len(text) > 160 or not text[:3].strip()[:1].isupper():
-        return False  # -- the cheap rejections first: this runs on every line --
-    t = _clean(text)
-    words = t.split()
-    if not 1 <= len(words) <= 12 or len(t) > 100 or t.endswith((",", ";")):
-        return False
-    letters = [c for c in t if c.isalpha()]
-    return len(letters) >= 4 and sum(c.isupper() for c in letters) / len(letters) > 0.85
-
-
-_MD_LEAD = re.compile(r"^(?:[\s#>]|<!--.*?-->)+")
-
-
-def _depth_rank(number: str) -> int:
-    """Rank of a clause number: '5' -> 2, '5.2' -> 3, '5.2.1' -> 4; '1.0' counts as '1'."""
-    parts = number.split(".")
-    while len(parts) > 1 and parts[-1] in ("0", "00"):
-        parts.pop()
-    return 2 + min(len(parts) - 1, 3)
-
-
-class Classifier:
-    """Gives blocks their rank, label and role under one profile."""
-
-    def __init__(self, profile: Profile, trust_levels: bool = False) -> None:
-        self.p = profile
-        self.trust_levels = trust_levels
-        self._last_letter = ""
-        self._seen_clause = False
-
-    def classify(
-        self, text: str, is_heading: bool, level: int | None
-    ) -> tuple[int | None, str | None, str | None]:
-        """``(rank, label, role)`` of a block whose text is ``text``."""
-        out = self._classify(text, is_heading, level)
-        if out[0] is not None and 1 <= out[0] < SUBCLAUSE_RANK:
-            self._seen_clause = True
-        return out
-
-    def _classify(
-        self, text: str, is_heading: bool, level: int | None
-    ) -> tuple[int | None, str | None, str | None]:
-        bold = text.lstrip("#> \t").startswith(("**", "__"))
-        t = _MD_LEAD.sub("", text).replace("**", "").replace("__", "").strip()
-        rank, label, role = self._classify_plain(t, is_heading, level)
-        if (
-            role is None
-            and self.p.rfp_roles
-            and not is_heading
-            and _DEADLINE_WORDS.search(t)
-            and _DATE_TIME.search(t)
-        ):
-            role = "deadline"  # -- kept intact: never split away from its clause --
-        if self.trust_levels and rank is not None:
-            if is_heading and level:
-                # -- Markdown says how deep a heading is; believe it --
-                rank = max(1, min(level, 5))
-            elif not is_heading and 2 <= rank < SUBCLAUSE_RANK and not bold:
-                # -- a numbered list item in Markdown sits under the heading above it --
-                rank = min(8, SUBCLAUSE_RANK + rank - 2)
-        return rank, label, role
-
-    def _classify_plain(
-        self, t: str, is_heading: bool, level: int | None
-    ) -> tuple[int | None, str | None, str | None]:
-        p = self.p
-        first = t.split("\n", 1)[0].strip()
-        short = len(t) < 160 and t.count("\n") <= 2
-        role: str | None = None
-        # -- an EDGAR filing label ("Exhibit 10.11") above the title is no exhibit section --
-        if (
-            (m := _EXHIBIT.match(first))
-            and (short or is_heading)
-            and self._seen_clause
-            and not re.fullmatch(r"\d+\.\d+[A-Za-z]?", m.group(2))
-            and not (m.group(3) or "")[:1].islower()
-            and len(t.split()) <= 14
-        ):
-            kind = m.group(1).lower()
-            role = "schedule" if kind in ("schedule", "annex", "appendix") else "exhibit"
-            return 0, _clean(first)[:80], role
-        if p.articles and (m := _ARTICLE.match(first)):
-            label = _short_label(f"{m.group(1).upper()} {m.group(2)}", m.group(3))
-            return 1, label, self._label_role(label)
-        if p.ucf and (m := _UCF.match(first)):
-            letter = m.group(1).upper()
-            label = _short_label(f"SECTION {letter}", m.group(2))
-            return 1, label, _UCF_ROLES.get(letter) or self._label_role(label)
-        if p.legal_roles:
-            up = t[:40].upper()
-            if up.startswith("IN WITNESS WHEREOF") or (
-                short and re.match(r"^(signatures?|signature page|executed by)\b", first, re.I)
-            ):
-                return 1, "Signatures", "signature"
-            if short and re.match(r"^(recitals|background|witnesseth)\b", first, re.I):
-                return 2, _clean(first)[:60], "recitals"
-            if up.startswith("WHEREAS"):
-                return None, None, "recitals"
-            if _DEFINITION.match(t):
-                return None, None, "definitions"
-        if m := _SECTION.match(first):
-            number = m.group(1)
-            label = _short_label(f"Section {number}", m.group(2))
-            return _depth_rank(number), label, self._label_role(label)
-        if p.ucf and (m := _LETTERNUM.match(t)):
-            number = m.group(1)
-            label = _short_label(number, m.group(2))
-            return _depth_rank(number), label, self._label_role(label)
-        if m := _NUM.match(t):
-            number = m.group(1)
-            rest = m.group(2)
-            if not rest or rest[0].isupper() or rest[0] in "(\"“'[*_":
-                label = _short_label(number, rest)
-                return _depth_rank(number), label, self._label_role(label)
-        if m := (_PAREN.match(t) or _DOTTED.match(t)):
-            tag = m.group(1)
-            rest = m.group(2).lstrip()
-            if tag.isdigit() and rest[:1].islower():
-                # -- "thirty\n(30) days": a number in words, not a clause marker --
-                return None, None, None
-            rank = self._paren_rank(tag)
-            return rank, _short_label(f"({tag})", m.group(2)), None
-        if is_heading:
-            label = _clean(t)[:100]
-            rank = max(1, min(level or 2, 5))
-            return rank, label, self._label_role(label)
-        if p.caps_headings and short and _is_caps_heading(t):
-            return 2, _clean(t)[:100], self._label_role(t)
-        return None, None, role
-
-    def _paren_rank(self, tag: str) -> int:
-        if tag.isdigit() or (len(tag) == 1 and tag.isupper()):
-            return 8
-        low = tag.lower()
-        expected_next = chr(ord(self._last_letter) + 1) if self._last_letter else "a"
-        if len(low) == 1 and (low == expected_next or not _ROMAN.match(low)):
-            self._last_letter = low
-            return 6
-        if _ROMAN.match(low):
-            return 7
-        self._last_letter = low[-1]
-        return 6
-
-    def _label_role(self, label: str) -> str | None:
-        if not label:
-            return None
-        for pattern, role in _LABEL_ROLES:
-            if pattern.search(label[:120]):
-                if role in ("definitions", "recitals") and not self.p.legal_roles:
-                    continue
-                if (
-                    role in ("instructions", "evaluation", "sow", "deadline")
-                    and not self.p.rfp_roles
-                ):
-                    continue
-                return role
-        return None
-
-
 # -- splitting elements into blocks --------------------------------------------------------
-
-_OPENER = re.compile(
-    r"(?:\d{1,3}(?:\.\d{1,3})*[.)]?\s+[A-Z(\"“]|\([a-zA-Z]{1,4}\)\s|\(\d{1,2}\)\s|"
-    r"(?:article|section|exhibit|schedule|annex|appendix)\s+\w|[A-M]\.\d|[#*•\-\u2013]\s|"
-    r"whereas\b|in witness whereof)",
-    re.IGNORECASE,
-)
 
 
 def _split_points(text: str) -> list[int]:
@@ -330,10 +68,10 @@ def _split_points(text: str) -> list[int]:
             continue
         prev_line = prev.rsplit("\n", 1)[-1].strip()
         rest = text[pos : pos + 60]
-        if _OPENER.match(rest) and _CLOSED_END.search(prev_line):
+        if CLAUSE_OPENER.match(rest) and _CLOSED_END.search(prev_line):
             points.add(pos)
         elif (
-            _is_caps_heading(prev_line)
+            is_mostly_caps_heading(prev_line)
             and not prev_line.endswith((",", ";"))
             and len(prev_line) < 80
             and not _CLOSED_END.search(prev_line)
@@ -405,7 +143,7 @@ def derive_blocks(
             trail = len(seg.rstrip())
             if trail > lead:
                 segs.append((el, el.start + a + lead, el.start + a + trail))
-    running = _running_segments(text, segs, doc.pages)
+    running = running_segments(text, segs, doc.pages)
     # -- pass 2: classify, and join what the parser cut mid-sentence --
     markdown = "markdown" in doc.media_type
     classifier = Classifier(profile, trust_levels=markdown)
@@ -478,31 +216,6 @@ def derive_blocks(
     return blocks, dropped
 
 
-_DIGITS_ETC = re.compile(r"[^a-z]+")
-
-
-def _running_segments(text: str, segs: list[tuple[Element, int, int]], n_pages: int) -> set[int]:
-    """Indexes of short segments whose text recurs on many pages: running headers/footers."""
-    if n_pages < 3:
-        return set()
-    where: dict[str, set[int]] = {}
-    for el, s, e in segs:
-        if e - s > 300 or el.kind == ElementKind.TABLE:
-            continue
-        key = _DIGITS_ETC.sub("", text[s:e].lower())
-        if len(key) >= 10:
-            where.setdefault(key, set()).add(el.page)
-    need = max(3, math.ceil(0.4 * n_pages))
-    hot = {k for k, pgs in where.items() if len(pgs) >= need}
-    if not hot:
-        return set()
-    return {
-        i
-        for i, (el, s, e) in enumerate(segs)
-        if e - s <= 300 and _DIGITS_ETC.sub("", text[s:e].lower()) in hot
-    }
-
-
 # -- a block ending like this stops mid-sentence: a word, a comma, an open bracket --
 _MID_SENTENCE = re.compile(r"(?:[A-Za-z0-9,(\[\-\u2013§&]|,[\"'\u201d\u2019]+)\s*$")
 # -- a citation cut at a page break: "45 C.F.R." / "Code §§" then "Parts 160", "§820" --
@@ -517,13 +230,6 @@ _OPEN_END = re.compile(
     r"by|with|the|a|an|for|in|from|that|which|than|under|per))\s*$"
 )
 _FINAL = re.compile(r"[.!?:;]\W*$")
-_MARKER = re.compile(
-    r"^\s*(?:\d{1,3}(?:\.\d{1,3})*[.)]?(?=\s|$)|\([a-zA-Z0-9]{1,4}\)|"
-    r"[a-zA-Z]\.\s|(?:article|section|exhibit|schedule|annex|appendix|"
-    r"attachment|part)\s+\w|[A-M]\.\d|[#*\u2022\-\u2013]\s|§|"
-    r"whereas\b|witnesseth\b|in witness whereof)",
-    re.IGNORECASE,
-)
 
 
 def _is_open(body: str) -> bool:
@@ -534,7 +240,7 @@ def _is_open(body: str) -> bool:
 
 def _has_marker(body: str) -> bool:
     """``body`` opens with a clause, list or section marker of its own."""
-    return bool(_MARKER.match(body))
+    return bool(LEADING_MARKER.match(body))
 
 
 def _continues(text: str, prev: Block, body: str) -> bool:
@@ -551,7 +257,7 @@ def _continues(text: str, prev: Block, body: str) -> bool:
         _MID_SENTENCE.search(tail)
         and not _LIST_JOIN.search(tail)
         and len(tail.split()) >= 4
-        and not _is_caps_heading(text[prev.start : prev.end])
+        and not is_mostly_caps_heading(text[prev.start : prev.end])
     ):
         return True
     head = body.lstrip()[:1]
@@ -572,7 +278,7 @@ def _is_heading_only(body: str) -> bool:
     """A marker line with a short title and no sentence: 'ARTICLE 5 TERM', '5.2 Fees.'."""
     if len(body) > 120:
         return False
-    t = _clean(body)
+    t = collapse_whitespace(body)
     if len(t.split()) > 12 or t.endswith((":", ";", ",")) or re.search(r"\b(?:and|or)$", t):
         return False
     # -- one sentence-like break inside means a title followed by text --

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from docsieve.profiles import AnswerField
+from docsieve.text import format_pages
 
 SCHEMA_VERSION = 1
 
@@ -33,9 +34,7 @@ class Section(BaseModel):
 
     @property
     def pages(self) -> str:
-        if self.page_start == self.page_end:
-            return str(self.page_start)
-        return f"{self.page_start}-{self.page_end}"
+        return format_pages(self.page_start, self.page_end)
 
 
 class QuestionSpec(BaseModel):

@@ -7,6 +7,8 @@ Callers catch only what they can handle; everything else propagates.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +38,33 @@ class UnknownNameError(ConfigError):
             kind=kind,
             name=name,
             valid=sorted(valid),
+        )
+
+
+def nearest(name: str, valid: Iterable[str]) -> str | None:
+    """The valid name most like ``name`` (difflib), or None when none is close."""
+    found = difflib.get_close_matches(name.lower(), list(valid), n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+class UnknownKeyError(ConfigError):
+    """A settings or profile key that does not exist: a typo is an error, never ignored.
+
+    ``key`` and ``suggestion`` are shown as the user writes them (``chunk.max_token``,
+    ``DOCSIEVE_CHUNK__MAX_TOKEN``); ``valid`` are the names allowed where the key is.
+    """
+
+    def __init__(
+        self, key: str, where: str, suggestion: str | None, valid: list[str], kind: str = "setting"
+    ) -> None:
+        shown = ", ".join(valid) or "(none)"
+        hint = f"did you mean {suggestion}?" if suggestion else f"valid: {shown}"
+        super().__init__(
+            f"unknown {kind} {key} in {where}; {hint}",
+            key=key,
+            where=where,
+            suggestion=suggestion,
+            valid=valid,
         )
 
 

@@ -24,15 +24,18 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from docsieve.errors import ConfigError
+from docsieve.strict import refuse_unknown
 from docsieve.types import DocType
 
 FieldType = Literal["string", "number", "integer", "boolean", "date", "list", "enum"]
 
 
 class AnswerField(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     name: str = Field(..., pattern=r"^[a-z][a-z0-9_]*$")
     type: FieldType = "string"
     description: str = ""
@@ -40,6 +43,8 @@ class AnswerField(BaseModel):
 
 
 class Question(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     id: str = Field(..., pattern=r"^[a-z][a-z0-9_]*$")
     question: str
     description: str = ""
@@ -54,6 +59,8 @@ class Question(BaseModel):
 
 
 class Profile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     schema_version: int = 1
     name: str
     doc_type: DocType
@@ -116,6 +123,11 @@ def load_profile(name_or_path: str | Path, data_dir: Path) -> Profile:
         raise ConfigError(f"profile file not found: {path}", path=str(path))
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid profile {path}: {exc}", path=str(path)) from exc
+    # -- a typo ("hint" for "hints") fails, naming the key it was meant to be --
+    refuse_unknown(data, Profile, f"profile {path}", kind="key")
+    try:
         return Profile.model_validate(data)
-    except (tomllib.TOMLDecodeError, ValidationError) as exc:
+    except ValidationError as exc:
         raise ConfigError(f"invalid profile {path}: {exc}", path=str(path)) from exc

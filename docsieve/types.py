@@ -4,6 +4,9 @@ These are plain pydantic models, kept apart from the sqlmodel tables in
 ``storage/`` (which converts). Each top-level model carries
 ``schema_version`` so stored JSON can be read back by later code.
 
+The models are frozen: a stage builds a new object (``model_copy(update=...)``)
+rather than change one it was given.
+
 Spans are Python ``str`` offsets into :attr:`ParsedDocument.text`, the
 document's text as docsieve sees it (for plain text: the file's decoded text,
 unchanged). Pages are 1-based.
@@ -14,7 +17,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 SCHEMA_VERSION = 1
 
@@ -57,6 +60,8 @@ class ElementKind(StrEnum):
 
 
 class TableRow(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     cells: list[str]
     start: int
     end: int
@@ -64,6 +69,8 @@ class TableRow(BaseModel):
 
 class Element(BaseModel):
     """One structural unit of a document: a heading, paragraph, list item or table."""
+
+    model_config = ConfigDict(frozen=True)
 
     kind: ElementKind
     text: str
@@ -82,6 +89,8 @@ class Element(BaseModel):
 
 
 class DocTypeGuess(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     doc_type: DocType
     confidence: float = Field(..., ge=0, le=1)
     signals: list[str] = Field(default_factory=list)
@@ -90,6 +99,8 @@ class DocTypeGuess(BaseModel):
 
 class ParsedDocument(BaseModel):
     """Stage 1a output: a document's text and its structure."""
+
+    model_config = ConfigDict(frozen=True)
 
     schema_version: int = SCHEMA_VERSION
     path: str
@@ -112,6 +123,8 @@ class ParsedDocument(BaseModel):
 class Chunk(BaseModel):
     """Stage 1b output: a self-contained piece of a document within a token budget."""
 
+    model_config = ConfigDict(frozen=True)
+
     schema_version: int = SCHEMA_VERSION
     id: str = Field(..., description="stable id: hash of document sha, chunker and span")
     index: int = Field(..., ge=0)
@@ -133,6 +146,8 @@ class Chunk(BaseModel):
 
 class IngestResult(BaseModel):
     """One row of the ingest summary (``docsieve ingest --json``)."""
+
+    model_config = ConfigDict(frozen=True)
 
     path: str
     status: DocStatus

@@ -11,7 +11,6 @@ chunk is embedded once across questions, scorers and runs.
 from __future__ import annotations
 
 import json
-import re
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -216,15 +215,15 @@ class DenseScorer:
 # -- chunks longer than this many tokens are also scored piece by piece (0: never) --
 LONG_CHUNK_TOKENS = 200
 PIECE_TOKENS = 160
-_SENTENCE_END = re.compile(r"(?<=[.;:!?])\s+|\n\s*\n")
 
 
 def chunk_pieces(c: Chunk) -> list[str]:
     """Runs of whole sentences of ``c`` of at most ``PIECE_TOKENS`` tokens, each with
     the chunk's heading path (a sentence longer than that is a piece of its own)."""
+    from docsieve.text import punctuation_pieces
     from docsieve.tokens import count_many
 
-    sents = [t for t in _SENTENCE_END.split(c.text) if t.strip()]
+    sents = punctuation_pieces(c.text)
     if len(sents) < 2:
         return []
     counts = count_many(sents)

@@ -20,6 +20,7 @@ from rich.table import Table
 
 from docsieve.errors import ConfigError, DocsieveError
 from docsieve.settings import Settings, load_settings
+from docsieve.text import format_pages
 from docsieve.types import DocStatus, DocType, IngestResult
 from flows.runtime import configure_process_environment
 
@@ -226,7 +227,7 @@ def chunk(
         title=f"{file.name}: {len(chunked.chunks)} chunks ({chunked.chunker})",
     )
     for c in chunked.chunks:
-        pages = str(c.page_start) if c.page_start == c.page_end else f"{c.page_start}-{c.page_end}"
+        pages = format_pages(c.page_start, c.page_end)
         table.add_row(
             str(c.index),
             " > ".join(c.heading_path),

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
 from docsieve.analysis import Citation, DocumentAnalysis
+from docsieve.text import format_pages
 from storage import ledger, repo
 from storage.tables import DocumentRow, RunRow
 from storage.tables_analysis import DocumentAnalysisRow
@@ -286,7 +287,7 @@ def _reference_line(r: RunReport) -> list[str]:
 
 
 def _pages(c: Citation) -> str:
-    return str(c.page_start) if c.page_start == c.page_end else f"{c.page_start}-{c.page_end}"
+    return format_pages(c.page_start, c.page_end)
 
 
 def _doc_name(r: RunReport, a: DocumentAnalysis) -> str:

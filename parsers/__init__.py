@@ -103,10 +103,8 @@ def parse_file(path: Path, settings: Settings) -> ParsedDocument:
         raise InputError("empty file (0 bytes)", path=path)
     if ext in _ZIP_TYPES:
         check_zip(data, path, settings)
-    doc = parser.parse(path, data, settings)
-    doc.path = str(path)
-    doc.sha256 = hashlib.sha256(data).hexdigest()
+    parsed = parser.parse(path, data, settings)
+    doc = parsed.model_copy(update={"path": str(path), "sha256": hashlib.sha256(data).hexdigest()})
     if not doc.text.strip():
         raise InputError("no text found in the document", path=path)
-    doc.doc_type = classify(doc)
-    return doc
+    return doc.model_copy(update={"doc_type": classify(doc)})

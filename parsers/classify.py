@@ -161,11 +161,11 @@ def _confidence(top: float, second: float) -> float:
 
 
 def override_doc_type(doc: ParsedDocument, doc_type: DocType | str) -> ParsedDocument:
-    """Record a user's choice of type on ``doc`` (in place, also returned)."""
+    """A copy of ``doc`` that records a user's choice of type."""
     dtype = DocType(doc_type)
     previous = doc.doc_type
     signals = ["set by the user"]
     if previous is not None and not previous.overridden:
         signals.append(f"detected: {previous.doc_type.value} ({previous.confidence:.2f})")
-    doc.doc_type = DocTypeGuess(doc_type=dtype, confidence=1.0, signals=signals, overridden=True)
-    return doc
+    guess = DocTypeGuess(doc_type=dtype, confidence=1.0, signals=signals, overridden=True)
+    return doc.model_copy(update={"doc_type": guess})

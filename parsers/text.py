@@ -2,32 +2,27 @@
 
 The document text is the file's decoded text with nothing changed: benchmarks
 give gold answers as offsets into the file, so every element is a span of it.
-Plain text: blank-line separated blocks; numbered clauses ("5.2", "(a)",
+Plain text (here): blank-line separated blocks; numbered clauses ("5.2", "(a)",
 "ARTICLE IV") and short ALL-CAPS lines become headings or list items.
-Markdown: ATX and setext headings, list items, pipe tables (one ``TableRow``
-per row) and paragraphs.
+Markdown: :mod:`parsers.markdown`.
 Both: a paragraph longer than ``LONG_PARAGRAPH`` characters (a whole contract on
 a few very long lines) is split at inline clause starts after a sentence end,
-then between whole sentences, so later stages get clause-sized elements.
+then between whole sentences (:mod:`parsers.spans`), so later stages get
+clause-sized elements.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from itertools import pairwise
 from pathlib import Path
 from typing import ClassVar
 
 from docsieve.errors import InputError
 from docsieve.settings import Settings
-from docsieve.types import Element, ElementKind, ParsedDocument, TableRow
-from parsers.structure import (
-    heading_title_ok,
-    is_all_caps_heading,
-    is_bullet,
-    match_number,
-)
+from docsieve.text import heading_title_ok, is_all_caps_heading, is_bullet, match_number
+from docsieve.types import Element, ElementKind, ParsedDocument
+from parsers.markdown import parse_markdown
+from parsers.spans import LONG_PARAGRAPH, line_spans, split_long, strip_span
 
 _BOMS: list[tuple[bytes, str]] = [
     (b"\xef\xbb\xbf", "utf-8-sig"),
@@ -69,30 +64,6 @@ def decode_text(data: bytes, path: Path) -> tuple[str, str]:
     )
 
 
-_LINE = re.compile(r"[^\n]*\n|[^\n]+$")
-
-
-def _lines(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each line, end excluding the newline (and a trailing \\r)."""
-    out = []
-    for m in _LINE.finditer(text):
-        s, e = m.start(), m.end()
-        if text[e - 1 : e] == "\n":
-            e -= 1
-        if text[e - 1 : e] == "\r":
-            e -= 1
-        out.append((s, e))
-    return out
-
-
-def _strip_span(text: str, s: int, e: int) -> tuple[int, int]:
-    while s < e and text[s].isspace():
-        s += 1
-    while e > s and text[e - 1].isspace():
-        e -= 1
-    return s, e
-
-
 def _page_of(offsets: list[int], pos: int) -> int:
     """1-based page from form-feed offsets (plain text rarely has pages)."""
     lo = 0
@@ -132,168 +103,6 @@ def _classify_block(text: str, s: int, e: int) -> Element:
     return Element(kind=ElementKind.PARAGRAPH, text=body, start=s, end=e)
 
 
-# -- a paragraph longer than this is split into clause- or sentence-sized elements: some
-# -- CUAD text files hold a whole contract in a few very long lines --
-LONG_PARAGRAPH = 1500
-
-# -- a clause number opening a clause in running text, right after a sentence end --
-_INLINE_CLAUSE = re.compile(
-    r"[.:;?!][\"'\u201d\u2019]?(?:\s+(?:and|or))?\s+(?P<start>"
-    r"(?:ARTICLE|Article|SECTION|Section)\s+(?:[IVXLC]+|\d{1,3}(?:\.\d{1,3})*)\.?(?=[\s:])"
-    r"|\d{1,3}(?:\.\d{1,3})+\.?(?=\s+[A-Z(\"\u201c])"
-    r"|\d{1,3}\.(?=\s+[A-Z\"\u201c])"
-    r"|\((?:[a-z]{1,2}|[ivxl]{1,5}|\d{1,3}|[A-Z]{1,2})\)(?=\s)"
-    r")"
-)
-# -- a sentence end: ./!/? (and closing quotes or brackets), space, then a capital or digit --
-_SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*\s+(?=[\"\u201c(]?[A-Z0-9])")
-# -- words whose trailing period does not end a sentence --
-_ABBREV = frozenset(
-    {
-        "no",
-        "nos",
-        "inc",
-        "co",
-        "corp",
-        "ltd",
-        "llc",
-        "l.l.c",
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "st",
-        "vs",
-        "v",
-        "sec",
-        "art",
-        "para",
-        "fig",
-        "u.s",
-        "e.g",
-        "i.e",
-        "etc",
-        "approx",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "n.a",
-        "s.a",
-        "b.v",
-        "n.v",
-        "p.c",
-        "p.a",
-        "l.p",
-        "ph.d",
-        "jr",
-        "sr",
-        "cf",
-        "viz",
-        "ave",
-        "ref",
-        "tel",
-    }
-)
-
-
-def _ends_sentence(text: str, dot: int) -> bool:
-    """Whether the character at ``dot`` ends a sentence (not "Inc.", "U.S.", "J.")."""
-    if text[dot] != ".":
-        return True
-    k = dot
-    while k > 0 and not text[k - 1].isspace() and text[k - 1] not in '("\u201c':
-        k -= 1
-    word = text[k:dot].lower()
-    if not word:
-        return True
-    if word in _ABBREV:
-        return False
-    # -- an initial ("J.") or a dotted abbreviation ("U.S") --
-    return not (len(word) == 1 and word.isalpha()) and not (
-        "." in word and word[-1].isalpha() and len(word) <= 6
-    )
-
-
-def _clause_starts(text: str, s: int, e: int) -> list[int]:
-    """Offsets in ``text[s:e]`` where an inline clause begins after a sentence end."""
-    out = []
-    for m in _INLINE_CLAUSE.finditer(text, s, e):
-        if m.start("start") > s and _ends_sentence(text, m.start()):
-            out.append(m.start("start"))
-    return out
-
-
-def _sentence_cuts(text: str, s: int, e: int, max_chars: int) -> list[int]:
-    """Cut points packing whole sentences of ``text[s:e]`` into pieces of <= max_chars.
-
-    A single sentence longer than ``max_chars`` stays whole: a sentence is never cut.
-    """
-    ends = [
-        m.end()
-        for m in _SENTENCE_END.finditer(text, s, e)
-        if m.end() < e and _ends_sentence(text, m.start())
-    ]
-    cuts: list[int] = []
-    piece = s
-    last: int | None = None  # -- the latest sentence end inside the current piece --
-    for b in ends:
-        if b - piece > max_chars and last is not None:
-            cuts.append(last)
-            piece = last
-        last = b
-        if b - piece > max_chars:  # -- one sentence longer than max_chars: on its own --
-            cuts.append(b)
-            piece, last = b, None
-    if e - piece > max_chars and last is not None and last > piece:
-        cuts.append(last)
-    return cuts
-
-
-def split_long(
-    text: str, el: Element, max_chars: int, classify: Callable[[str, int, int], Element]
-) -> list[Element]:
-    """``el`` itself, or clause- and sentence-sized elements covering its span.
-
-    A long paragraph is split first before each inline clause number that follows a
-    sentence end ("... hereunder. 2.4 No Setoff. ...", "; (b) ..."), then any piece
-    still over ``max_chars`` between whole sentences. Clause pieces are classified
-    by ``classify``; sentence pieces are paragraphs. Spans stay exact.
-    """
-    if el.end - el.start <= max_chars or el.rows or el.meta.get("code"):
-        return [el]
-    starts = [el.start, *_clause_starts(text, el.start, el.end)]
-    bounds = [*starts, el.end]
-    out: list[Element] = []
-    for k, (ps, pe) in enumerate(pairwise(bounds)):
-        cuts = _sentence_cuts(text, ps, pe, max_chars)
-        for j, (cs, ce) in enumerate(zip([ps, *cuts], [*cuts, pe], strict=True)):
-            cs, ce = _strip_span(text, cs, ce)
-            if cs >= ce:
-                continue
-            if j == 0 and k == 0:  # -- the opening keeps the paragraph's own kind and number --
-                piece = el.model_copy(
-                    update={"text": text[cs:ce], "start": cs, "end": ce, "meta": dict(el.meta)}
-                )
-            elif j == 0:
-                piece = classify(text, cs, ce)
-            else:
-                piece = Element(kind=ElementKind.PARAGRAPH, text=text[cs:ce], start=cs, end=ce)
-            piece.meta["split"] = (
-                "clause" if j == 0 and k > 0 else ("sentence" if j > 0 else "first")
-            )
-            out.append(piece)
-    return out
-
-
 def parse_plain(text: str, max_chars: int = LONG_PARAGRAPH) -> list[Element]:
     """Elements of plain text: blocks split on blank lines, then on heading/list lines;
     paragraphs over ``max_chars`` split at inline clause numbers and sentence ends."""
@@ -322,174 +131,24 @@ def parse_plain(text: str, max_chars: int = LONG_PARAGRAPH) -> list[Element]:
             ):
                 groups[0:1] = [[groups[0][0]], groups[0][1:]]
         for g in groups:
-            s, e = _strip_span(text, g[0][0], g[-1][1])
+            s, e = strip_span(text, g[0][0], g[-1][1])
             if s >= e:
                 continue
             for el in split_long(text, _classify_block(text, s, e), max_chars, _classify_block):
-                el.page = _page_of(ff, el.start)
-                end_page = _page_of(ff, el.end)
-                el.page_end = end_page if end_page != el.page else None
-                elements.append(el)
+                page, end_page = _page_of(ff, el.start), _page_of(ff, el.end)
+                elements.append(
+                    el.model_copy(
+                        update={"page": page, "page_end": end_page if end_page != page else None}
+                    )
+                )
         block.clear()
 
-    for ls, le in _lines(text):
+    for ls, le in line_spans(text):
         if text[ls:le].strip():
             block.append((ls, le))
         else:
             flush()
     flush()
-    return elements
-
-
-_ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t]*#*[ \t]*$")
-_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
-_FENCE = re.compile(r"^ {0,3}(```|~~~)")
-_MD_LIST = re.compile(r"^ {0,12}(?:[-*+]|\d{1,3}[.)])[ \t]+\S")
-_TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
-_EMPH = re.compile(r"^[*_]{1,3}")
-
-
-def _md_number(line: str) -> tuple[str | None, int | None]:
-    n = match_number(_EMPH.sub("", line.strip()))
-    return (n.number, n.level) if n else (None, None)
-
-
-def _table_cells(row: str) -> list[str]:
-    r = row.strip()
-    if r.startswith("|"):
-        r = r[1:]
-    if r.endswith("|") and not r.endswith("\\|"):
-        r = r[:-1]
-    return [c.strip() for c in re.split(r"(?<!\\)\|", r)]
-
-
-def _md_piece(text: str, s: int, e: int) -> Element:
-    """A piece of a long Markdown paragraph that opens with a clause number."""
-    n = match_number(_EMPH.sub("", text[s:e]))
-    kind = ElementKind.LIST_ITEM if n is not None and n.list_like else ElementKind.PARAGRAPH
-    return Element(
-        kind=kind,
-        text=text[s:e],
-        start=s,
-        end=e,
-        number=n.number if n else None,
-        level=n.level if n else None,
-    )
-
-
-def parse_markdown(text: str, max_chars: int = LONG_PARAGRAPH) -> list[Element]:
-    """Elements of Markdown, each a span of ``text`` (heading spans exclude the #s);
-    paragraphs and list items over ``max_chars`` are split like plain text's."""
-    lines = _lines(text)
-    elements: list[Element] = []
-    i = 0
-    n = len(lines)
-
-    def line(k: int) -> str:
-        s, e = lines[k]
-        return text[s:e]
-
-    def add(kind: ElementKind, s: int, e: int, **kw: object) -> None:
-        s, e = _strip_span(text, s, e)
-        if s < e:
-            el = Element(kind=kind, text=text[s:e], start=s, end=e, **kw)
-            if kind in (ElementKind.PARAGRAPH, ElementKind.LIST_ITEM):
-                elements.extend(split_long(text, el, max_chars, _md_piece))
-            else:
-                elements.append(el)
-
-    while i < n:
-        cur = line(i)
-        if not cur.strip() or (_SETEXT.match(cur) and cur.strip()[0] == "="):
-            i += 1
-            continue
-        m = _ATX.match(cur)
-        if m:
-            s = lines[i][0] + m.start(2)
-            e = lines[i][0] + m.end(2)
-            number, nlevel = _md_number(m.group(2))
-            add(
-                ElementKind.HEADING,
-                s,
-                e,
-                level=len(m.group(1)),
-                number=number,
-                meta={"number_level": nlevel} if nlevel else {},
-            )
-            i += 1
-            continue
-        if _FENCE.match(cur):
-            j = i + 1
-            while j < n and not _FENCE.match(line(j)):
-                j += 1
-            end = lines[min(j, n - 1)][1]
-            add(ElementKind.PARAGRAPH, lines[i][0], end, meta={"code": True})
-            i = j + 1
-            continue
-        if "|" in cur and i + 1 < n and _TABLE_SEP.match(line(i + 1)) and "|" in line(i + 1):
-            rows: list[TableRow] = []
-            j = i
-            while j < n and "|" in line(j) and line(j).strip():
-                if not _TABLE_SEP.match(line(j)):
-                    rs, re_ = _strip_span(text, *lines[j])
-                    rows.append(TableRow(cells=_table_cells(text[rs:re_]), start=rs, end=re_))
-                j += 1
-            add(ElementKind.TABLE, lines[i][0], lines[j - 1][1], rows=rows)
-            i = j
-            continue
-        if _MD_LIST.match(cur):
-            j = i + 1
-            # -- continuation lines: non-blank, not a new item, not a heading or table --
-            while (
-                j < n
-                and line(j).strip()
-                and not _MD_LIST.match(line(j))
-                and not _ATX.match(line(j))
-                and not _FENCE.match(line(j))
-            ):
-                j += 1
-            number, nlevel = _md_number(re.sub(r"^\s*[-*+]\s+", "", cur))
-            indent = len(cur) - len(cur.lstrip())
-            add(
-                ElementKind.LIST_ITEM,
-                lines[i][0],
-                lines[j - 1][1],
-                number=number,
-                level=nlevel,
-                meta={"indent": indent},
-            )
-            i = j
-            continue
-        # -- a paragraph: up to a blank line or a line that opens another construct --
-        j = i + 1
-        setext_level = None
-        while j < n:
-            nxt = line(j)
-            if not nxt.strip() or _ATX.match(nxt) or _FENCE.match(nxt) or _MD_LIST.match(nxt):
-                break
-            if _SETEXT.match(nxt):
-                setext_level = 1 if nxt.strip()[0] == "=" else 2
-                break
-            if "|" in nxt and j + 1 < n and _TABLE_SEP.match(line(j + 1)):
-                break
-            j += 1
-        s, e = lines[i][0], lines[j - 1][1]
-        body = text[s:e].strip()
-        number, nlevel = _md_number(body)
-        if setext_level is not None:
-            add(ElementKind.HEADING, s, e, level=setext_level, number=number)
-            j += 1
-        elif (
-            "\n" not in body
-            and len(body) <= 150
-            and re.fullmatch(r"[*_]{2}[^*_].*[*_]{2}:?", body)
-            and not body.rstrip("*_:").endswith(".")
-        ):
-            # -- a standalone bold line is a heading in converted documents --
-            add(ElementKind.HEADING, s, e, level=nlevel or 3, number=number)
-        else:
-            add(ElementKind.PARAGRAPH, s, e, number=number, level=nlevel)
-        i = j
     return elements
 
 

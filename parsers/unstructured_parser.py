@@ -23,8 +23,8 @@ from typing import Any, ClassVar
 
 from docsieve.errors import InputError
 from docsieve.settings import Settings
+from docsieve.text import match_number
 from docsieve.types import Element, ElementKind, ParsedDocument, TableRow
-from parsers.structure import match_number
 
 _PATCHED = False
 

@@ -7,13 +7,15 @@ path, pages, span, tokens, kind and first 60 characters must match
 
 Regenerate after an intended change (parser or chunker) and review the diff:
 
-    DOCSIEVE_REGEN_GOLDEN=1 .venv/bin/pytest tests/chunkers/test_golden.py
+    DOCSIEVE_REGEN_GOLDEN=1 .venv/bin/pytest tests/chunkers
+
+That run fails on purpose (:mod:`tests.chunkers.test_golden_flag`): with the
+flag on nothing is checked, so it must never be left on.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,8 @@ from chunkers import get_chunker
 from docsieve.settings import ChunkSettings, load_settings
 from docsieve.tokens import count_tokens
 from parsers import parse_file
+
+from .test_golden_flag import REGEN
 
 HERE = Path(__file__).parent
 OPTIONS = ChunkSettings(max_tokens=320, min_tokens=16)
@@ -62,10 +66,10 @@ def _summary(sample: str, chunker: str) -> list[dict[str, Any]]:
 def test_golden(sample: str, chunker: str) -> None:
     got = _summary(sample, chunker)
     golden = HERE / "golden" / (Path(sample).stem + f".{chunker}.json")
-    if os.environ.get("DOCSIEVE_REGEN_GOLDEN") == "1" or not golden.exists():
+    if REGEN or not golden.exists():
         golden.parent.mkdir(exist_ok=True)
         golden.write_text(json.dumps(got, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-        if os.environ.get("DOCSIEVE_REGEN_GOLDEN") != "1":
+        if not REGEN:
             pytest.fail(f"golden file {golden.name} was missing; written, review it")
     want = json.loads(golden.read_text(encoding="utf-8"))
     assert got == want

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from chunkers import available_chunkers, chunk_document, get_chunker, options_hash
-from chunkers.sentences import sentence_starts
 from docsieve.errors import UnknownNameError
 from docsieve.settings import ChunkSettings, load_settings
+from docsieve.text import sentence_starts
 from docsieve.tokens import count_tokens
 from docsieve.types import DocType
 

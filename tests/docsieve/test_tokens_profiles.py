@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from docsieve.errors import ConfigError
+from docsieve.errors import ConfigError, UnknownKeyError
 from docsieve.profiles import load_profile
 from docsieve.tokens import count_many, count_tokens
 
@@ -34,3 +34,34 @@ def test_invalid_profile_is_a_config_error(tmp_path: Path) -> None:
     bad.write_text('name = "x"\ndoc_type = "contract"\nquestions = []\n')
     with pytest.raises(ConfigError, match="at least one question"):
         load_profile(bad, tmp_path)
+
+
+def test_profile_key_typo_fails_naming_the_key(tmp_path: Path) -> None:
+    bad = tmp_path / "typo.toml"
+    bad.write_text(
+        'name = "x"\ndoc_type = "contract"\n[[questions]]\nid = "law"\n'
+        'question = "Which law?"\n[[questions]]\nid = "term"\nquestion = "How long?"\n'
+        'hint = ["term", "renewal"]\n'
+    )
+    with pytest.raises(UnknownKeyError) as err:
+        load_profile(bad, tmp_path)
+    msg = str(err.value)
+    assert "questions[1].hint" in msg and "did you mean questions[1].hints?" in msg
+    assert "\n" not in msg and str(bad) in msg
+
+
+def test_profile_typo_in_answer_field_and_top_level(tmp_path: Path) -> None:
+    nested = tmp_path / "nested.toml"
+    nested.write_text(
+        'name = "x"\ndoc_type = "contract"\n[[questions]]\nid = "law"\nquestion = "Which law?"\n'
+        '[[questions.fields]]\nname = "law"\ntyp = "string"\n'
+    )
+    with pytest.raises(ConfigError, match=r"questions\[0\]\.fields\[0\]\.typ .*questions\[0\]"):
+        load_profile(nested, tmp_path)
+    top = tmp_path / "top.toml"
+    top.write_text(
+        'name = "x"\ndoc_type = "contract"\ndescriptoin = "y"\n'
+        '[[questions]]\nid = "law"\nquestion = "Which law?"\n'
+    )
+    with pytest.raises(ConfigError, match="did you mean description"):
+        load_profile(top, tmp_path)

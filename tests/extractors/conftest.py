@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from docsieve.tokens import count_tokens
-from docsieve.types import Chunk
+from docsieve.types import Chunk, contextualize
 from extractors.dense import Encoder, load_encoder
 
 
@@ -29,10 +29,9 @@ def make_chunks(texts: list[str], headings: list[list[str]] | None = None) -> li
             page_end=1,
             start=pos,
             end=pos + len(t),
-            tokens=0,
+            tokens=count_tokens(contextualize(hp, t)),
             chunker="test",
         )
-        c.tokens = count_tokens(c.contextualized)
         out.append(c)
         pos += len(t) + 2
     return out

@@ -238,7 +238,8 @@ def test_override(tmp_path: Path) -> None:
     path.write_text("A short note about lunch.\n")
     doc = parsers.parse_file(path, Settings())
     assert doc.doc_type is not None and doc.doc_type.doc_type == DocType.OTHER
-    parsers.override_doc_type(doc, "spec")
-    assert doc.doc_type.doc_type == DocType.SPEC
-    assert doc.doc_type.overridden and doc.doc_type.confidence == 1.0
-    assert any("detected: other" in s for s in doc.doc_type.signals)
+    chosen = parsers.override_doc_type(doc, "spec")
+    assert chosen.doc_type is not None and chosen.doc_type.doc_type == DocType.SPEC
+    assert chosen.doc_type.overridden and chosen.doc_type.confidence == 1.0
+    assert any("detected: other" in s for s in chosen.doc_type.signals)
+    assert doc.doc_type.doc_type == DocType.OTHER  # -- the parsed document is unchanged --

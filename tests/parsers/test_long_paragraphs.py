@@ -14,7 +14,9 @@ import pytest
 import parsers
 from docsieve.settings import Settings
 from docsieve.types import ElementKind
-from parsers.text import LONG_PARAGRAPH, parse_markdown, parse_plain
+from parsers.markdown import parse_markdown
+from parsers.spans import LONG_PARAGRAPH
+from parsers.text import parse_plain
 from tests.parsers.test_pdf import assert_spans
 
 FILLER = (
