@@ -74,9 +74,12 @@ _PASSIVE = re.compile(
 _BY_AGENT = re.compile(r"^[^.;]{0,60}?\bby\s+(?:the\s+|an?\s+)?(\w+(?:\s+\w+)?)", re.IGNORECASE)
 # -- any passive with its agent: "shall be owned by the DOS" --
 _ANY_PASSIVE_BY = re.compile(
-    r"^\s+(?:not\s+)?be\s+(?:\w+ly\s+)?\w+(?:ed|en|wn)\s+by\s+(?:the\s+|an?\s+)?(\w+(?:\s+\w+)?)",
+    r"^\s+(?:not\s+)?be\s+(?:\w+ly\s+)?\w+(?:ed|en|wn)\b[^.;,]{0,40}?\bby\s+"
+    r"(?:the\s+|an?\s+)?(\w+(?:\s+\w+)?)",
     re.IGNORECASE,
 )
+# -- links and URLs hold ':' and '.' that are no clause breaks: blanked, offsets kept --
+_LINK = re.compile(r"\]\([^)\s]*\)|https?://\S+")
 
 
 def _party_of(m: re.Match[str], part: Part | None) -> Party | None:
@@ -111,11 +114,13 @@ def party_of(sentence: str, trig: Trigger, part: Part | None, default: Party) ->
     ``how`` is "imperative", "passive" (an evaluation verb: the Government acts),
     "word" (a party named in the subject: "the Contractor", "offerors", "the
     Government", a Government noun such as "award"), "noun" (a thing the party
-    owns: "the quotation", "the deliverables") or "default" (the part's default,
-    ``default``).
+    owns: "the quotation", "the deliverables"), "pronoun" (a bare pronoun subject
+    with no antecedent in the sentence: the caller takes the previous sentence's
+    party) or "default" (the part's default, ``default``).
     """
     if trig.imperative:
         return default, "imperative"
+    sentence = _LINK.sub(lambda m: " " * len(m.group(0)), sentence)
     after = sentence[trig.end :]
     by = _ANY_PASSIVE_BY.match(after)
     named_agent = _last_party(by.group(1), part) if by else None
@@ -137,6 +142,7 @@ def party_of(sentence: str, trig: Trigger, part: Part | None, default: Party) ->
         first = next((p for m in _PARTY_WORD.finditer(clause) if (p := _party_of(m, part))), None)
         if first is not None:
             return first, "word"
+        return default, "pronoun"  # -- "They will contribute ...": the sentence before tells --
     # -- a subject of two words or more after the last comma is the subject; an empty one
     #    ("The CO, or the COR, will ...") sends the search back over the whole clause --
     windows = (tail,) if len(tail.split()) >= 2 else (tail, clause)

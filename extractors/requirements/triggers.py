@@ -20,8 +20,9 @@ from dataclasses import dataclass
 _TRIGGER = re.compile(
     r"\b(?:"
     r"(?P<modal>shall|must|will|should)(?P<neg>\s+(?:not|never)\b)?"
-    r"|(?P<req>(?:is|are|be|being|was|were)\s+(?P<rneg>not\s+)?"
-    r"(?:required|obligated|expected|responsible)(?:\s+to\b|\s+for\b)?)"
+    r"|(?P<req>(?:is|are|be|being|was|were)\s+(?:also\s+|\w+ly\s+)?(?P<rneg>not\s+)?"
+    r"(?:required|obligated|expected|responsible)(?:\s+to\b|\s+for\b)?"
+    r"|(?:is|are)\s+(?P<tneg>not\s+)?to\s+be(?=\s+\w+(?:ed|en|wn)\b))"
     r"|(?P<agree>agrees?\s+to)"
     r")\b",
     re.IGNORECASE,
@@ -30,6 +31,7 @@ _CAPABILITY = re.compile(r"^\s+be\s+able\b")
 _RELATIVE = re.compile(r"\b(?:that|which|who)\s*$")
 _NOT_BEFORE = re.compile(r"\bnot\s*(?:be\s*)?$")
 _MAY_BEFORE = re.compile(r"\b(?:may|can|might|could)\b")
+_MAY_JUST_BEFORE = re.compile(r"\b(?:may|can|might|could)\s*$")
 _STRENGTH = {"shall": 3, "must": 3, "required": 3, "obligated": 3, "responsible": 3, "agree": 3}
 _WEAK = {"will": 2, "should": 1, "expected": 1}
 
@@ -85,13 +87,14 @@ def find_trigger(sentence: str) -> Trigger | None:
                 continue  # -- "a system that will ...": describes a thing, binds no one --
             strength = _STRENGTH.get(key) or _WEAK[key]
         elif m.group("req"):
-            if m.group("rneg") or _NOT_BEFORE.search(before):
-                continue
+            if m.group("rneg") or _NOT_BEFORE.search(before) or _MAY_JUST_BEFORE.search(before):
+                continue  # -- "is not required to", "may be required to": no duty --
             kind = next(
-                k for k in ("required", "obligated", "expected", "responsible") if k in words
+                (k for k in ("required", "obligated", "expected", "responsible") if k in words),
+                "required",  # -- "are to be billed" --
             )
             strength = _STRENGTH.get(kind) or _WEAK[kind]
-            neg = False
+            neg = bool(m.group("tneg"))
         else:
             if _MAY_BEFORE.search(before):
                 continue  # -- "may mutually agree to": an option, not a promise --
@@ -147,12 +150,14 @@ def exclusion(sentence: str) -> str | None:
 def binds(trig: Trigger, how: str) -> bool:
     """Whether a sentence with ``trig`` is a requirement, given how its party was found.
 
-    "will" states a fact as often as a duty: it counts only with a named party or
-    an evaluation verb ("Late quotations will not be considered"). "should" and
-    "is expected to" need at least a subject noun; shall/must/required bind
-    whoever the part's default is.
+    "will" states a fact as often as a duty, and "is responsible for" describes
+    roles ("Customers of cloud.gov are responsible for building their own
+    applications"): they count only with a named party or an evaluation verb
+    ("Late quotations will not be considered"). "should" and "is expected to"
+    need at least a subject noun; shall/must/required bind whoever the part's
+    default is.
     """
-    if trig.modal.startswith("will") or trig.modal.startswith("be "):
+    if trig.modal.startswith(("will", "be ")) or "responsible" in trig.modal:
         return how in ("word", "passive", "imperative")
     if trig.strength < 3:
         return how != "default"

@@ -31,11 +31,15 @@ TITLE = re.compile(
 SETEXT = re.compile(r"\n\s*(?:-{3,}|={3,})\s*$")
 HTML = re.compile(r"^\s*<(?:table|div|p|ul|ol|tr|td|th|thead|tbody)\b", re.I)
 HTML_TEXT = re.compile(r">([^<>]+)<")
+# -- abbreviations that never end a sentence here, and those that may ("etc.", "A.") --
+_ALWAYS_ABBREV = re.compile(
+    r"\b(?:e\.g|i\.e|vs|no|nos|sec|art|para|approx|u\.s\.c|c\.f\.r|mr|ms|dr)\.\W*$", re.I
+)
 _ABBREV_END = re.compile(
-    r"\b(?:e\.g|i\.e|etc|vs|no|nos|sec|art|para|inc|corp|co|ltd|mr|ms|dr|st|approx|"
-    r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|u\.s|u\.s\.c|c\.f\.r|[A-Z])\.\W*$",
+    r"\b(?:etc|inc|corp|ltd|st|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|u\.s|[A-Z])\.\W*$",
     re.I,
 )
+_ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff]")
 _BLANK_LINE = re.compile(r"\n[ \t\xa0\r]*\n")
 FINAL = re.compile(r"[.!?:;][\"'\u201d\u2019)\]*_]*$")
 CLOSE = "\"'\u201d\u2019)]*_ "
@@ -65,7 +69,9 @@ def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     start, end = strip_span(text, start, end)
     if end <= start:
         return []
-    seg = text[start:end]
+    # -- zero-width spaces hide a sentence end from spaCy ("plan\u200b. In summary"): blank
+    #    them, same length, so offsets hold --
+    seg = _ZERO_WIDTH.sub(" ", text[start:end])
     spans: list[list[int]] = []
     for a, b in sentence_spans(seg):
         a, b = strip_span(seg, a, b)
@@ -83,13 +89,16 @@ def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def _continues(seg: str, prev: list[int], nxt: int) -> bool:
-    """The sentence at ``nxt`` goes on with ``prev``: it opens in lower case, or ``prev``
-    ends on an abbreviation ("e.g.", "No.") or without final punctuation."""
+    """The sentence at ``nxt`` goes on with ``prev``: ``prev`` ends on an abbreviation
+    ("e.g.", "No."; "etc." or an initial only before a lower-case word or a digit) or
+    without final punctuation, or ``nxt`` opens with ',', ';' or ')'."""
     head = seg[nxt : nxt + 1]
     tail = seg[prev[0] : prev[1]]
-    if head.islower() or head in ",;)":
+    if head in ",;)":
         return True
-    if _ABBREV_END.search(tail[-12:]):
+    if _ALWAYS_ABBREV.search(tail[-12:]):
+        return True
+    if _ABBREV_END.search(tail[-12:]) and (head.islower() or head.isdigit()):
         return True
     return not FINAL.search(tail) and not _BLANK_LINE.search(seg[prev[1] : nxt + 1])
 

@@ -201,6 +201,9 @@ class DocWalker:
         part = self._part()
         default = default_party(part, self.file_part)
         party, how = party_of(sentence, trig, part, default)
+        if how == "pronoun" and self.out and self.out[-1].doc is self.doc:
+            # -- "The contractor will ... They will contribute ...": the last subject --
+            party, how = self.out[-1].party, "word"
         if not binds(trig, how):
             return None  # -- "This solicitation will be accomplished ...": no one is bound --
         cand = Candidate(self.doc, self.file, s, e, trig, party, part, list(self.stack))
@@ -226,10 +229,19 @@ class DocWalker:
             lead.cand.end = strip_span(self.text, lead.items[-1][0], lead.items[-1][1])[1]
             return
         lead_text = normalize_ws(self.text[lead.cand.start : lead.cand.end])
+        sub_of: int | None = None  # -- indent of an item ending in ':': deeper items are its --
         for (s, e, sections), body in zip(lead.items, texts, strict=True):
+            indent = s - self.text.rfind("\n", 0, s) - 1
+            if sub_of is not None and indent <= sub_of:
+                sub_of = None
+            before = len(self.out)
             if find_trigger(body) is not None:
                 self.stack = sections
                 self._unit(s, e, lead_ok=False)
+            if body.rstrip(CLOSE).endswith(":"):
+                sub_of = indent if sub_of is None else sub_of
+                continue  # -- "..., for example:" opens a list of its own --
+            if len(self.out) > before or (sub_of is not None and indent > sub_of):
                 continue
             s, e = strip_span(self.text, s, e)
             if len(body.split()) < MIN_ITEM_WORDS or e <= s:
