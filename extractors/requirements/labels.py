@@ -1,12 +1,12 @@
 """The category of a requirement and the part of the solicitation it sits in.
 
-- *Category* (who on the proposal team owns it): keyword matches in the
-  statement count 2, in its innermost heading 1 and the one above 0.5; the
-  part's default category gets 1.5 (instructions and evaluation: submission,
-  SOW: technical, terms: terms). The highest score wins; ties go to the more
-  specific category (security/insurance, pricing, reporting, terms, management,
-  submission, technical). "submission" is the proposal's: it is never given to
-  a contractor's duty.
+- *Category* (who on the proposal team owns it): each distinct keyword of a
+  category counts 2 in the statement and 1 in its innermost heading. The
+  highest score wins; ties go to the more specific category (security/insurance,
+  pricing, reporting, terms, management, submission, technical). Without any
+  keyword, the part's category (instructions and evaluation: submission, SOW:
+  technical, terms: terms; else technical). "submission" is the proposal's: it
+  is never given to a contractor's duty.
 - *Part*: the innermost section heading that names one ("Quotation
   Instructions", "Basis of Award", "Terms and Conditions", "Deliverables"),
   else the file's part from its name or title (a PWS is SOW, an NDA terms, a
@@ -27,7 +27,8 @@ _CATEGORY_WORDS: list[tuple[Category, re.Pattern[str]]] = [
             r"insur\w*|bond(?:s|ing)?|piv|hspd-?12|badges?|non-?disclosure|nda|"
             r"confidential\w*|privacy|pii|personally\s+identifiable|fisma|fedramp|ato|"
             r"authority\s+to\s+operate|encrypt\w*|vulnerabilit\w*|incidents?|breach\w*|"
-            r"nist|800-53|authenticat\w*|access\s+control)\b",
+            r"nist|800-53|authenticat\w*|access\s+control|scan(?:s|ning)?|owasp|nessus|"
+            r"findings?|threats?|compromise)\b",
             re.I,
         ),
     ),
@@ -43,8 +44,10 @@ _CATEGORY_WORDS: list[tuple[Category, re.Pattern[str]]] = [
     (
         Category.REPORTING,
         re.compile(
-            r"\b(?:report\w*|notif\w*|status|briefings?|metrics|progress|inform\s+the|"
-            r"demos?|demonstrations?|sprint\s+reviews?|updates?)\b",
+            r"\b(?:reports?|report(?:ed|ing)?\s+(?:to|on)|"
+            r"notif(?:y|ies|ied|ication)\s+(?:the\s+|in\s+writing\s+)?(?:co|cor|acor|contracting|"
+            r"government|gsa|tts|state|department|procurement)|status|briefings?|metrics|"
+            r"progress|inform\s+the|demos?|demonstrations?|sprint\s+reviews?)\b",
             re.I,
         ),
     ),
@@ -53,11 +56,12 @@ _CATEGORY_WORDS: list[tuple[Category, re.Pattern[str]]] = [
         re.compile(
             r"\b(?:clauses?|far|gsar|dfars|terminat\w*|warrant\w*|indemn\w*|liabilit\w*|"
             r"disputes?|governing\s+law|jurisdiction|intellectual\s+property|data\s+rights|"
-            r"rights\s+in\s+data|licen[cs]\w*|ownership|public\s+domain|"
+            r"rights\s+in\s+data|licen[cs]e[sd]?|licensing|ownership|public\s+domain|"
             r"option\s+to\s+extend|modifications?|terms\s+and\s+conditions|audit\w*|"
             r"records|conflicts?\s+of\s+interest|organizational\s+conflict\w*|"
             r"personal\s+services|title\s+to|assign(?:ment)?s?\s+of|agreements?|"
-            r"representations?|certif\w*|compl(?:y|iance)\s+with)\b",
+            r"representations?|compl(?:y|iance)\s+with|contracting\s+officer|"
+            r"authoriz\w*|changes?\s+to\s+the\s+(?:contract|order))\b",
             re.I,
         ),
     ),
@@ -65,12 +69,13 @@ _CATEGORY_WORDS: list[tuple[Category, re.Pattern[str]]] = [
         Category.MANAGEMENT,
         re.compile(
             r"\b(?:key\s+personnel|personnel|staff\w*|r[ée]sum[ée]s?|project\s+managers?|"
-            r"program\s+managers?|technical\s+leads?|product\s+leads?|teams?|teaming|"
-            r"subcontract\w*|transition\w*|kick-?off|meetings?|schedules?|"
+            r"program\s+managers?|technical\s+leads?|product\s+leads?|teaming|"
+            r"subcontract\w*|transition\w*|kick-?off|meetings?|"
+            r"(?:project|work|delivery|master)\s+schedules?|competenc\w*|"
             r"management\s+plans?|staffing\s+plans?|project\s+plans?|quality\s+control|"
             r"quality\s+assurance|communicat\w*|coordinat\w*|points?\s+of\s+contact|"
-            r"substitut\w*|training|hours|place\s+of\s+performance|collaborat\w*|"
-            r"labor\s+mix|roles?)\b",
+            r"substitut\w*|training|(?:core|work|business)\s+hours|place\s+of\s+performance|"
+            r"labor\s+mix|roles\s+and\s+responsibilities)\b",
             re.I,
         ),
     ),
@@ -91,7 +96,8 @@ _CATEGORY_WORDS: list[tuple[Category, re.Pattern[str]]] = [
             r"\b(?:systems?|software|code|develop\w*|design\w*|test\w*|deploy\w*|"
             r"user\s+research|research|data|apis?|accessib\w*|508|agile|sprints?|"
             r"repositor\w*|open\s+source|platforms?|cloud|technical|architecture|"
-            r"performance\s+standards?|applications?|prototypes?|features?|infrastructure)\b",
+            r"performance\s+standards?|applications?|prototypes?|features?|infrastructure|"
+            r"alerts?|dependenc\w*|uptime|integrat\w*|schedules?)\b",
             re.I,
         ),
     ),
@@ -105,6 +111,11 @@ _PART_CATEGORY = {
 }
 
 
+def _distinct(pattern: re.Pattern[str], text: str) -> int:
+    """How many different keywords of ``pattern`` occur in ``text`` ("license" twice is one)."""
+    return len({m.group(0).lower() for m in pattern.finditer(text)})
+
+
 def category_of(
     statement: str, headings: list[str], part: Part | None, party: Party | None = None
 ) -> Category:
@@ -114,20 +125,19 @@ def category_of(
     scored as reporting, management or technical instead.
     """
     scores: dict[Category, float] = {}
-    # -- the innermost heading says most; its parent a little; the rest nothing --
-    weighted = list(zip(reversed(headings), (1.0, 0.5), strict=False))
+    inner = headings[-1] if headings else ""
     for cat, pattern in _CATEGORY_WORDS:
         if cat == Category.SUBMISSION and party == Party.CONTRACTOR:
             continue
-        score = 2.0 * len(pattern.findall(statement))
-        score += sum(w * len(pattern.findall(h)) for h, w in weighted)
+        score = 2.0 * _distinct(pattern, statement) + _distinct(pattern, inner)
         if score:
             scores[cat] = score
     default = _PART_CATEGORY.get(part) if part else None
-    if default is not None and not (default == Category.SUBMISSION and party == Party.CONTRACTOR):
-        scores[default] = scores.get(default, 0.0) + 1.5
     if not scores:
-        return Category.TECHNICAL
+        # -- no keyword in the statement or its heading: the part's category --
+        if default is None or (default == Category.SUBMISSION and party == Party.CONTRACTOR):
+            return Category.TECHNICAL
+        return default
     top = max(scores.values())
     return next(c for c in _PRIORITY if scores.get(c) == top)
 
@@ -172,7 +182,7 @@ _PART_HEADINGS: list[tuple[Part, re.Pattern[str]]] = [
         re.compile(
             r"\bstatement\s+of\s+(?:work|objectives)\b|\bperformance\s+work\s+statement\b|"
             r"\bscope\b|\b(?:sow|pws|soo)\b|\btasks?\b|\bdeliverables?\b|\bobjectives?\b|"
-            r"\b(?:operational|technical|functional|security)\s+requirements\b|"
+            r"\b(?:operational|technical|functional|security)\s+requirements\b|^requirements$|"
             r"\bplace\s+(?:and\s+hours\s+)?of\s+performance\b|\btransition\b",
             re.I,
         ),

@@ -105,6 +105,7 @@ def _last_party(window: str, part: Part | None) -> tuple[Party, bool] | None:
     return found
 
 
+_RELATIVE_CLAUSE = re.compile(r"\b(?:who|whom|whose|which|that)\b", re.I)
 _PRONOUN_SUBJECT = re.compile(r"^\s*(?:then\s+)?(?:they|it|he|she|he/she|s/he)\s*$", re.I)
 
 
@@ -147,6 +148,10 @@ def party_of(sentence: str, trig: Trigger, part: Part | None, default: Party) ->
     #    ("The CO, or the COR, will ...") sends the search back over the whole clause --
     windows = (tail,) if len(tail.split()) >= 2 else (tail, clause)
     for window in windows:
+        # -- "contractor employees who required access to GSA facilities must": the
+        #    relative clause is not the subject --
+        head = _RELATIVE_CLAUSE.split(window, maxsplit=1)[0]
+        window = head if head.strip() else window
         named = _last_party(window, part)
         if named is not None:
             who, possessive = named
