@@ -37,7 +37,8 @@ _MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _MD_EMPH = re.compile(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>|])")
 _HTML_TAG = re.compile(r"</?[a-zA-Z][^>]{0,200}>")
-_QUOTE_MARK = re.compile(r"(?:^|(?<=\s))>\s?")
+# -- a Markdown quote mark ("render in\n> FS Bid.") before a word; "uptime > 99%" stays --
+_QUOTE_MARK = re.compile(r"(?:^|(?<=\s))>\s?(?=[A-Za-z*_\[])")
 
 
 def plain_text(text: str) -> str:
@@ -225,6 +226,9 @@ class RequirementSet(BaseModel):
     files: tuple[str, ...] = Field((), description="files read, relative to root")
     skipped: tuple[SkippedFile, ...] = ()
     requirements: tuple[Requirement, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.requirements)
 
     def rows(self) -> list[ComplianceRow]:
         return [r.row() for r in self.requirements]

@@ -93,6 +93,11 @@ class DocWalker:
         self.out: list[Candidate] = []
         self.lead: Lead | None = None
         self.markdown = doc.media_type in ("text/markdown", "text/plain")
+        # -- a short list item without a trigger over deeper items titles them:
+        #    "2. Key Personnel: Product Manager" over "1. Please provide name, email ..." --
+        self.item_title: tuple[int, str] | None = None
+        self.indent = 0
+        self.fixed: list[Section] | None = None  # -- while a lead-in's items are replayed --
 
     def run(self) -> list[Candidate]:
         blocks, _running = derive_blocks(self.doc, PROFILE)
@@ -114,6 +119,14 @@ class DocWalker:
         if number is not None and number.startswith("("):
             absolute = False
         self.stack.append(Section(rank, number, title or None, absolute))
+
+    def _sections(self) -> list[Section]:
+        """The enclosing sections, with the list item that titles the current one."""
+        if self.fixed is not None:
+            return list(self.fixed)
+        if self.item_title is not None and self.indent > self.item_title[0]:
+            return [*self.stack, Section(99, None, self.item_title[1], False)]
+        return list(self.stack)
 
     def _part(self) -> Part | None:
         for sec in reversed(self.stack):
@@ -139,6 +152,7 @@ class DocWalker:
             return
         if b.kind == "heading":
             self._flush()
+            self.item_title = None
             self._push(heading_rank(b.rank, raw, True), raw)
             return
         for i, (s, e) in enumerate(paragraphs(self.text, b.start, b.end, self.markdown)):
@@ -149,13 +163,15 @@ class DocWalker:
         raw = self.text[start:end]
         if heading_only(raw):
             self._flush()
+            self.item_title = None
             self._push(heading_rank(rank, raw, False), raw)
             return
         marker = MARKER.match(raw)
         pos = marker.end() if marker else 0
         title = TITLE.match(raw[pos:])
+        self._track_item_title(start, raw, bool(marker))
         if marker and not title and self.lead is not None:
-            self.lead.items.append((start + pos, end, list(self.stack)))
+            self.lead.items.append((start + pos, end, self._sections()))
             if self.lead.open and FINAL.search(raw.rstrip(CLOSE)):
                 self._flush()  # -- the item that ends the sentence ends the statement --
             return
@@ -167,6 +183,20 @@ class DocWalker:
         lead = self._unit(content, end)
         if lead is not None and lead.end == strip_span(self.text, content, end)[1]:
             self.lead = Lead(lead, open=self.text[lead.end - 1] != ":")
+
+    def _track_item_title(self, start: int, raw: str, marked: bool) -> None:
+        """Keep ``item_title`` up to date with the paragraph at ``start``."""
+        self.indent = start - self.text.rfind("\n", 0, start) - 1 if marked else -1
+        if self.item_title is not None and self.indent <= self.item_title[0]:
+            self.item_title = None
+        body = plain_text(MARKER.sub("", raw, count=1))
+        if (
+            marked
+            and len(body.split()) <= SHORT_ITEM_WORDS
+            and not FINAL.search(body.rstrip(":"))
+            and find_trigger(body) is None
+        ):
+            self.item_title = (self.indent, body.rstrip(" :"))
 
     def _unit(self, start: int, end: int, *, lead_ok: bool = True) -> Candidate | None:
         """Requirements of one unit; returns the last one when it is a lead-in (ends in ':'
@@ -206,7 +236,7 @@ class DocWalker:
             party, how = self.out[-1].party, "word"
         if not binds(trig, how):
             return None  # -- "This solicitation will be accomplished ...": no one is bound --
-        cand = Candidate(self.doc, self.file, s, e, trig, party, part, list(self.stack))
+        cand = Candidate(self.doc, self.file, s, e, trig, party, part, self._sections())
         cand.category = category_of(sentence, titles(cand.sections), part, party)
         return cand
 
@@ -220,7 +250,6 @@ class DocWalker:
                 self.out.remove(lead.cand)  # -- stops mid-sentence and nothing finishes it --
             return
         texts = [self.text[s:e] for s, e, _ in lead.items]
-        stack = self.stack
         lengths = sorted(len(t.split()) for t in texts)
         if lead.open or (
             all(find_trigger(t) is None for t in texts)
@@ -236,8 +265,9 @@ class DocWalker:
                 sub_of = None
             before = len(self.out)
             if find_trigger(body) is not None:
-                self.stack = sections
+                self.fixed = sections
                 self._unit(s, e, lead_ok=False)
+                self.fixed = None
             if body.rstrip(CLOSE).endswith(":"):
                 sub_of = indent if sub_of is None else sub_of
                 continue  # -- "..., for example:" opens a list of its own --
@@ -253,7 +283,6 @@ class DocWalker:
                 f"{lead_text} {body}", titles(cand.sections), lead.cand.part, lead.cand.party
             )
             self.out.append(cand)
-        self.stack = stack
 
 
 def section_ref(sections: list[Section]) -> str | None:
