@@ -90,17 +90,17 @@ def test_exclusions(sentence: str, why: str) -> None:
         ("Quotation must be valid for at least 60 calendar days.", Part.INSTRUCTIONS, "offeror"),
         ("Questions or comments regarding this RFQ shall be submitted as issues.", None, "offeror"),
         (
-            "Within 7 days after acceptance, or upon termination, the Contractor shall return badges.",
+            "Within 7 days of acceptance, or on termination, the Contractor shall return passes.",
             Part.SOW,
             "contractor",
         ),
         (
-            "If potential Offerors intend to use teaming arrangements, then they must describe them.",
+            "If potential Offerors intend to use teaming, then they must describe it.",
             Part.INSTRUCTIONS,
             "offeror",
         ),
         (
-            "The CO, or duly designated COR/ACOR and the GSA TTS Product Lead, will evaluate requests.",
+            "The CO, or duly designated COR and the GSA TTS Product Lead, will evaluate requests.",
             Part.SOW,
             "government",
         ),
