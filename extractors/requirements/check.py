@@ -1,4 +1,4 @@
-"""The "never a cut sentence" rule for requirement rows, checked on the document text.
+"""The "never a cut sentence" rule for requirement rows, and the hand-check score.
 
 Used by the tests and by ``bench.requirements``. It looks only at the parsed
 text around a row's span, not at how the extractor found it, so it can catch
@@ -25,6 +25,9 @@ the extractor's mistakes. A row is whole when:
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from docsieve.requirements import Location, Requirement, normalize_ws
 from extractors.requirements.triggers import find_trigger
@@ -133,3 +136,71 @@ def cut_reason(text: str, req: Requirement, loc: Location | None = None) -> str 
     if req.modal.lower() not in words:
         return f"trigger {req.modal!r} not in the statement"
     return None
+
+
+@dataclass(frozen=True)
+class HandScore:
+    """A file's rows against a hand-made list of its requirement statements."""
+
+    required: int  # -- statements the matrix must list --
+    found: int  # -- of those, covered by a row (or a row's merged duplicate) --
+    rows: int
+    false_positives: tuple[str, ...]  # -- rows covering no listed statement --
+    judged_party: int
+    wrong_party: tuple[tuple[str, str, str], ...]  # -- (quote, row's, hand's) --
+    judged_category: int
+    wrong_category: tuple[tuple[str, str, str], ...]
+
+    @property
+    def recall(self) -> float:
+        return self.found / self.required if self.required else 1.0
+
+    @property
+    def precision(self) -> float:
+        return (self.rows - len(self.false_positives)) / self.rows if self.rows else 1.0
+
+
+def score_against(
+    text: str, reqs: Sequence[Requirement], hand: Sequence[Mapping[str, Any]]
+) -> HandScore:
+    """Score ``reqs`` (rows of the document ``text``) against ``hand``.
+
+    Each hand statement is ``{"kind": "required" | "acceptable", "quote", "party",
+    "category"}``: ``quote`` is a unique substring where the statement (or list
+    item) starts; a row covers it when the quote's start lies in the row's span.
+    An "acceptable" statement (borderline) is neither a miss nor, when listed, a
+    false positive. ``party`` / ``category`` are compared where not None.
+    """
+    spans = [(r, loc) for r in reqs for loc in (r.location, *r.duplicates)]
+    covered: set[str] = set()
+    found = required = judged_party = judged_category = 0
+    wrong_party: list[tuple[str, str, str]] = []
+    wrong_category: list[tuple[str, str, str]] = []
+    for s in hand:
+        at = text.index(s["quote"])
+        hits = [r for r, loc in spans if loc.start <= at < loc.end]
+        covered.update(r.key for r in hits)
+        if s["kind"] != "required":
+            continue
+        required += 1
+        if not hits:
+            continue
+        found += 1
+        if s.get("party"):
+            judged_party += 1
+            if hits[0].party.value != s["party"]:
+                wrong_party.append((s["quote"], hits[0].party.value, s["party"]))
+        if s.get("category"):
+            judged_category += 1
+            if hits[0].category.value != s["category"]:
+                wrong_category.append((s["quote"], hits[0].category.value, s["category"]))
+    return HandScore(
+        required=required,
+        found=found,
+        rows=len(reqs),
+        false_positives=tuple(r.statement for r in reqs if r.key not in covered),
+        judged_party=judged_party,
+        wrong_party=tuple(wrong_party),
+        judged_category=judged_category,
+        wrong_category=tuple(wrong_category),
+    )

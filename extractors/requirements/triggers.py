@@ -51,6 +51,20 @@ _IMPERATIVE = re.compile(
 )
 
 
+# -- every word a trigger needs, anywhere: text without one holds no requirement --
+_ANY_TRIGGER_WORD = re.compile(
+    r"\b(?:shall|must|will|should|required|obligated|expected|responsible|agrees?|to\s+be|"
+    + "|".join(sorted(IMPERATIVE_VERBS))
+    + r")\b",
+    re.IGNORECASE,
+)
+
+
+def may_hold_trigger(text: str) -> bool:
+    """False when no sentence of ``text`` can have a trigger: saves splitting it."""
+    return _ANY_TRIGGER_WORD.search(text.replace("*", " ")) is not None
+
+
 @dataclass(frozen=True)
 class Trigger:
     """The trigger of one sentence: offsets in the sentence, its words and its strength."""

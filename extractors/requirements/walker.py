@@ -21,7 +21,13 @@ from docsieve.requirements import Category, Part, Party, normalize_ws, plain_tex
 from docsieve.types import ParsedDocument
 from extractors.requirements.labels import category_of, part_of_file, part_of_heading
 from extractors.requirements.party import default_party, party_of
-from extractors.requirements.triggers import Trigger, binds, exclusion, find_trigger
+from extractors.requirements.triggers import (
+    Trigger,
+    binds,
+    exclusion,
+    find_trigger,
+    may_hold_trigger,
+)
 from extractors.requirements.units import (
     CLOSE,
     FINAL,
@@ -207,6 +213,8 @@ class DocWalker:
         break) and is left out rather than shown cut.
         """
         last: Candidate | None = None
+        if not may_hold_trigger(self.text[start:end]):
+            return None  # -- spaCy's tokenizer is most of the cost: only where it can matter --
         for s, e in sentences(self.text, start, end):
             cand = self._candidate(s, e)
             if cand is None:
