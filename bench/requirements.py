@@ -38,8 +38,16 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT_ROOT = REPO.parent / "shared" / "data" / "rfps"
 HANDCHECK = REPO / "tests" / "extractors" / "data" / "requirements_handcheck.json"
 CATEGORIES = [c.value for c in Category]
-SHORT = {"security/insurance": "sec/ins", "submission": "subm", "technical": "tech",
-         "management": "mgmt", "pricing": "price", "reporting": "report", "terms": "terms"}  # fmt: skip
+SHORT = {
+    "security/insurance": "sec/ins",
+    "submission": "subm",
+    "technical": "tech",
+    "management": "mgmt",
+    "pricing": "price",
+    "reporting": "report",
+    "terms": "terms",
+}
+COUNTS = ["files", "skipped", "unreadable", "rows", "dups"]
 
 
 def _parse_folder(folder: Path) -> tuple[list[ParsedDocument], int, float]:
@@ -100,7 +108,7 @@ def run_folders(root: Path, per_file: bool) -> None:
         row = [len(rs.files), len(rs.skipped), unreadable, len(rs), dups]
         row += [cats.get(c, 0) for c in CATEGORIES] + [len(cut), 0]
         print(f"| {folder.name} | " + " | ".join(map(str, row)) + f" | {dt_parse:.1f} | {dt:.1f} |")
-        for key, value in zip(["files", "skipped", "unreadable", "rows", "dups"], row, strict=False):
+        for key, value in zip(COUNTS, row, strict=False):
             totals[key] += value
         for c in CATEGORIES:
             totals[c] += cats.get(c, 0)
@@ -108,7 +116,7 @@ def run_folders(root: Path, per_file: bool) -> None:
         t_parse += dt_parse
         t_extract += dt
         file_rows += [(folder.name, f, n) for f, n in sorted(rs.count_by("file").items())]
-    total = [totals[k] for k in ("files", "skipped", "unreadable", "rows", "dups")]
+    total = [totals[k] for k in COUNTS]
     total += [totals[c] for c in CATEGORIES] + [totals["cut"], totals["crashes"]]
     print("| **all** | " + " | ".join(map(str, total)) + f" | {t_parse:.1f} | {t_extract:.1f} |")
     for line in cut_all:
