@@ -123,6 +123,11 @@ def party_of(sentence: str, trig: Trigger, part: Part | None, default: Party) ->
         return default, "imperative"
     sentence = _LINK.sub(lambda m: " " * len(m.group(0)), sentence)
     after = sentence[trig.end :]
+    if trig.modal.endswith("responsibility of"):
+        # -- "Travel expenses ... are the responsibility of the contractor": the object --
+        named = _last_party(after[:40], part)
+        if named is not None:
+            return named[0], "word"
     by = _ANY_PASSIVE_BY.match(after)
     named_agent = _last_party(by.group(1), part) if by else None
     if named_agent is not None:
@@ -147,11 +152,12 @@ def party_of(sentence: str, trig: Trigger, part: Part | None, default: Party) ->
     # -- a subject of two words or more after the last comma is the subject; an empty one
     #    ("The CO, or the COR, will ...") sends the search back over the whole clause --
     windows = (tail,) if len(tail.split()) >= 2 else (tail, clause)
-    for window in windows:
-        # -- "contractor employees who required access to GSA facilities must": the
-        #    relative clause is not the subject --
-        head = _RELATIVE_CLAUSE.split(window, maxsplit=1)[0]
-        window = head if head.strip() else window
+    # -- "contractor employees who required access to GSA facilities must": the relative
+    #    clause is not the subject; but in "Note that each Offeror will" the part after
+    #    "that" is, so the whole window is tried when the part before names no one --
+    cut = [_RELATIVE_CLAUSE.split(w, maxsplit=1)[0] for w in windows]
+    tries = [c for c, w in zip(cut, windows, strict=True) if c.strip() and c != w]
+    for window in (*tries, *windows):
         named = _last_party(window, part)
         if named is not None:
             who, possessive = named

@@ -1,7 +1,7 @@
 """What makes a sentence a requirement: its trigger, and the sentences that have one but are not.
 
 - A *trigger* is shall, must, will, should, "is required to", "is expected to",
-  "is responsible for", "agrees to", "is required", or an instruction in the
+  "is responsible for", "is the responsibility of", "agrees to", or an instruction in the
   imperative ("Provide ...", "Please submit ..."). The strongest trigger of a
   sentence is its trigger: shall/must/required/responsible/agrees before will,
   will before should/expected; the first of that strength.
@@ -24,6 +24,7 @@ _TRIGGER = re.compile(
     r"(?:required|obligated|expected|responsible)(?:\s+to\b|\s+for\b)?"
     r"|(?:is|are)\s+(?P<tneg>not\s+)?to\s+be(?=\s+\w+(?:ed|en|wn)\b))"
     r"|(?P<agree>agrees?\s+to)"
+    r"|(?P<resp>(?:is|are)\s+(?:the\s+)?(?:full\s+|sole\s+)?responsibility\s+of)"
     r")\b",
     re.IGNORECASE,
 )
@@ -109,6 +110,8 @@ def find_trigger(sentence: str) -> Trigger | None:
             )
             strength = _STRENGTH.get(kind) or _WEAK[kind]
             neg = bool(m.group("tneg"))
+        elif m.group("resp"):
+            strength, neg = _STRENGTH["responsible"], False
         else:
             if _MAY_BEFORE.search(before):
                 continue  # -- "may mutually agree to": an option, not a promise --

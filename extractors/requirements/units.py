@@ -39,6 +39,7 @@ _ABBREV_END = re.compile(
     r"\b(?:etc|inc|corp|ltd|st|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|u\.s|[A-Z])\.\W*$",
     re.I,
 )
+_OPENER_LEFT = re.compile(r"\s+([*_]+)$")
 _ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff]")
 _BLANK_LINE = re.compile(r"\n[ \t\xa0\r]*\n")
 FINAL = re.compile(r"[.!?:;][\"'\u201d\u2019)\]*_]*$")
@@ -73,8 +74,16 @@ def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     #    them, same length, so offsets hold --
     seg = _ZERO_WIDTH.sub(" ", text[start:end])
     spans: list[list[int]] = []
+    carry: int | None = None
     for a, b in sentence_spans(seg):
         a, b = strip_span(seg, a, b)
+        if carry is not None:
+            a, carry = carry, None
+        # -- "... video chat. *Any travel ...": spaCy leaves the opening '*' with the
+        #    sentence before; it belongs to the one it opens --
+        m = _OPENER_LEFT.search(seg, a, b)
+        if m is not None and m.start() > a:
+            b, carry = m.start(), m.start(1)
         if b <= a:
             continue
         if spans and _continues(seg, spans[-1], a):
