@@ -13,12 +13,13 @@ a trigger becomes a row that inherits the lead-in's trigger and party.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 
 from chunkers.structure import Block, Profile, derive_blocks
 from docsieve.requirements import Category, Part, Party, normalize_ws, plain_text
-from docsieve.types import ParsedDocument
+from docsieve.types import ElementKind, ParsedDocument
 from extractors.requirements.labels import category_of, part_of_file, part_of_heading
 from extractors.requirements.party import default_party, party_of
 from extractors.requirements.triggers import (
@@ -55,6 +56,8 @@ PROFILE = Profile(name="requirements", ucf=True, rfp_roles=True, legal_roles=Tru
 
 @dataclass
 class Section:
+    """One enclosing section: its rank, number ("6", "(b)") and title."""
+
     rank: int
     number: str | None
     title: str | None
@@ -80,6 +83,8 @@ class Candidate:
 
 @dataclass
 class Lead:
+    """A requirement ending in ':' (or mid-sentence) and the list items after it."""
+
     cand: Candidate
     # -- the sentence stops mid-way ("... will exceed 75 percent of") and its list finishes it --
     open: bool = False
@@ -104,6 +109,8 @@ class DocWalker:
         self.item_title: tuple[int, str] | None = None
         self.indent = 0
         self.fixed: list[Section] | None = None  # -- while a lead-in's items are replayed --
+        # -- DOCX and HTML list items carry no marker in the text; the parser says so --
+        self.list_starts = sorted(e.start for e in doc.elements if e.kind == ElementKind.LIST_ITEM)
 
     def run(self) -> list[Candidate]:
         blocks, _running = derive_blocks(self.doc, PROFILE)
@@ -164,6 +171,10 @@ class DocWalker:
         for i, (s, e) in enumerate(paragraphs(self.text, b.start, b.end, self.markdown)):
             self._paragraph(s, e, b.rank if i == 0 else None)
 
+    def _listed(self, start: int) -> bool:
+        i = bisect_left(self.list_starts, start)
+        return i < len(self.list_starts) and self.list_starts[i] == start
+
     def _paragraph(self, start: int, end: int, rank: int | None) -> None:
         """One paragraph or list item: a title, a lead-in's item, or sentences."""
         raw = self.text[start:end]
@@ -175,8 +186,9 @@ class DocWalker:
         marker = MARKER.match(raw)
         pos = marker.end() if marker else 0
         title = TITLE.match(raw[pos:])
-        self._track_item_title(start, raw, bool(marker))
-        if marker and not title and self.lead is not None:
+        marked = marker is not None or self._listed(start)
+        self._track_item_title(start, raw, marked)
+        if marked and not title and self.lead is not None:
             self.lead.items.append((start + pos, end, self._sections()))
             if self.lead.open and FINAL.search(raw.rstrip(CLOSE)):
                 self._flush()  # -- the item that ends the sentence ends the statement --
@@ -184,7 +196,7 @@ class DocWalker:
         self._flush()
         if title:
             heading = (raw[:pos] + title.group(2)).strip()
-            self._push(title_rank(rank, heading, bool(marker)), heading)
+            self._push(title_rank(rank, heading, marked), heading)
         content = start + pos + (title.end() if title else 0)
         lead = self._unit(content, end)
         if lead is not None and lead.end == strip_span(self.text, content, end)[1]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import parsers
-from docsieve.requirements import Party, Requirement
+from docsieve.requirements import Category, Party, Requirement
 from docsieve.settings import Settings
 from extractors.requirements import cut_reason, extract_requirements
 
@@ -126,3 +126,26 @@ def test_cut_rows_are_caught(tmp_path: Path) -> None:
     assert cut_reason(text, no_trigger) == "trigger 'must' not in the statement"
     wrong = late.model_copy(update={"statement": "Late quotations will be considered."})
     assert cut_reason(text, wrong) == "span does not match the statement"
+
+
+def test_docx_list_items_without_markers(tmp_path: Path) -> None:
+    """DOCX list items carry no marker in the text: the parser's list-item kind counts."""
+    import docx
+
+    d = docx.Document()
+    d.add_heading("1. Instructions", 1)
+    d.add_paragraph("The quotation must include:")
+    for item in ("A cover page", "A staffing plan", "A price schedule"):
+        d.add_paragraph(item, style="List Bullet")
+    d.add_heading("2. Statement of Work", 1)
+    d.add_paragraph("The Contractor shall deliver monthly status reports to the COR.")
+    d.save(str(tmp_path / "RFQ.docx"))
+    doc = parsers.parse_file(tmp_path / "RFQ.docx", Settings())
+    reqs = extract_requirements([doc]).requirements
+    assert [r.statement for r in reqs] == [
+        "The quotation must include: A cover page A staffing plan A price schedule",
+        "The Contractor shall deliver monthly status reports to the COR.",
+    ]
+    assert [r.location.section for r in reqs] == ["1", "2"]
+    assert [(r.party, r.category) for r in reqs][1] == (Party.CONTRACTOR, Category.REPORTING)
+    assert all(cut_reason(doc.text, r) is None for r in reqs)
