@@ -105,7 +105,7 @@ def run_folders(root: Path, per_file: bool) -> None:
         cut_all += cut
         cats = rs.count_by("category")
         dups = sum(len(r.duplicates) for r in rs.requirements)
-        row = [len(rs.files), len(rs.skipped), unreadable, len(rs), dups]
+        row = [len(rs.files), len(rs.skipped), unreadable, len(rs.requirements), dups]
         row += [cats.get(c, 0) for c in CATEGORIES] + [len(cut), 0]
         print(f"| {folder.name} | " + " | ".join(map(str, row)) + f" | {dt_parse:.1f} | {dt:.1f} |")
         for key, value in zip(COUNTS, row, strict=False):

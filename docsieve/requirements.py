@@ -227,9 +227,6 @@ class RequirementSet(BaseModel):
     skipped: tuple[SkippedFile, ...] = ()
     requirements: tuple[Requirement, ...] = ()
 
-    def __len__(self) -> int:
-        return len(self.requirements)
-
     def rows(self) -> list[ComplianceRow]:
         return [r.row() for r in self.requirements]
 

@@ -76,7 +76,9 @@ def test_every_row_is_a_whole_statement(folder: str) -> None:
             if why:
                 cut.append((r.id, (loc or r.location).file, why, r.statement[:80]))
     assert cut == []
-    assert [r.id for r in rs.requirements] == [f"R{i:04d}" for i in range(1, len(rs) + 1)]
+    assert [r.id for r in rs.requirements] == [
+        f"R{i:04d}" for i in range(1, len(rs.requirements) + 1)
+    ]
 
 
 def test_readme_license_and_questions_and_answers_are_skipped() -> None:
