@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     if not args.root.is_dir():
         raise SystemExit(f"no solicitations under {args.root}")
-    from chunkers.sentences import sentence_spans
+    from docsieve.text import sentence_spans
 
     t = time.perf_counter()
     sentence_spans("Warm up. The sentencizer loads once.")

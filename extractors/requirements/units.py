@@ -2,7 +2,7 @@
 
 A *unit* is a paragraph or list item after its marker and inline title, a
 table cell or an HTML text run. Sentences come from spaCy's rule-based
-sentencizer (``chunkers.sentences``, as the chunkers use), rejoined where the
+sentencizer (``docsieve.text``, as the chunkers use), rejoined where the
 next one opens in lower case or the first ends on an abbreviation; a title line
 that opens a paragraph ("Task 1 - TalentMAP System" over a blank line) is cut
 off. Section numbers and ranks follow the chunkers' ranks: a Markdown '#' level
@@ -14,11 +14,10 @@ from __future__ import annotations
 import itertools
 import re
 
-from chunkers.sentences import sentence_spans
 from chunkers.structure import Block
 from docsieve.requirements import plain_text
+from docsieve.text import match_number, sentence_spans
 from extractors.requirements.triggers import find_trigger
-from parsers.structure import match_number
 
 MARKER = re.compile(
     r"^(?:\s*>)*\s*(?:[-*+\u2022\u25cf\u25cb\u25aa\u25e6\u00b7\u2023\u2043\uf0b7]|o(?=\s)|"

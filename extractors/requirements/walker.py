@@ -17,7 +17,8 @@ from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 
-from chunkers.structure import Block, Profile, derive_blocks
+from chunkers.classifier import Profile
+from chunkers.structure import Block, derive_blocks
 from docsieve.requirements import Category, Part, Party, normalize_ws, plain_text
 from docsieve.types import ElementKind, ParsedDocument
 from extractors.requirements.labels import category_of, part_of_file, part_of_heading
