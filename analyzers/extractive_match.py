@@ -1,0 +1,302 @@
+"""Candidate sentences for the extractive analyzer, their scores and the answer confidence.
+
+For each question the sentences of its selected sections are scored by:
+
+1. lexical overlap of lemmas (stop words removed) with the question and its
+   description (weight 1), its hints (weight 2) and a hint phrase found
+   verbatim (weight 8), each weighted by how rare the lemma is among the
+   request's sentences, and damped for long sentences; generic solicitation
+   words ("Government", "offeror") weigh little and never make a match alone;
+2. the section heading: a heading that shares words with the question
+   ("Type of Contract", "Questions") vouches for every sentence under it;
+3. field type: a question whose fields want a date (a ``date`` field, or a
+   string field described as a date, deadline or due time) prefers sentences
+   with a DATE/TIME entity; amounts MONEY/CARDINAL/PERCENT; parties ORG/PERSON;
+4. rivalry: a sentence that another question of the request matches better (a
+   questions deadline, asked for the submission deadline) counts less.
+
+:func:`confidence` turns the best candidate's signals into a number in [0, 1];
+the analyzer answers only above a threshold calibrated on development files
+(ADR 0005, "Offline answers: when the extractive analyzer abstains").
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from analyzers.extractive_units import Unit, is_content, lemma
+from docsieve.analysis import QuestionSpec
+from docsieve.profiles import AnswerField
+
+PARTY = re.compile(
+    r"part(y|ies)|\borg|company|vendor|buyer|seller|supplier|contractor|agency|"
+    r"customer|client|licens|issuer|owner|name|contact"
+)
+CONTACT = re.compile(r"contact|\bperson\b|\bpeople\b|officer|\bpoc\b")
+AMOUNT = re.compile(r"\b(?:amount|price|value|fee|cost|budget|sum|payment|cap|limit)s?\b")
+DATE = re.compile(
+    r"date|deadline|\bdue\b|\bterm\b|expir|\bstart|\bend\b|effective|\bwhen\b|\btime\b"
+)
+# -- words every solicitation or contract sentence shares: they weigh little, and a
+#    sentence that shares only these with the question is no answer --
+_GENERIC_WORDS = (
+    "government offeror offerer contractor vendor quoter agency include provide "
+    "require following section document information rfq rfp solicitation agreement "
+    "contract work quote quotation proposal shall will must may use make state follow "
+    "relate apply order service services federal gsa tts 18f"
+)
+_GENERIC = frozenset(_GENERIC_WORDS.split())
+_W_QUESTION, _W_DESCRIPTION, _W_HINT, _W_PHRASE, _W_GENERIC = 3.0, 1.0, 2.0, 8.0, 0.2
+# -- a fitting entity multiplies the score, a missing one divides it --
+_FIT, _MISFIT = 2.5, 0.4
+# -- a sentence in another question's own words, and not in this one's, is that one's --
+_FOREIGN = 0.2
+_TZ = re.compile(
+    r"[\s,]*(?:\(?\b(?:[ECMP][SD]?T|Eastern|Central|Mountain|Pacific|"
+    r"AK[SD]?T|Alaska|UTC|GMT)\b(?:\s+(?:(?:Standard|Daylight|Prevailing)\s+)?[Tt]ime)?\)?)"
+)
+_JOIN = re.compile(r"[\s,*]*(?:on|at|by|of)?[\s,*]*")
+_DEADLINE_CUE = re.compile(
+    r"\b(?:due|deadline|(?:no|not) later than|reply by|response date|closing|receipt|"
+    r"received|submitted|submission)",
+    re.IGNORECASE,
+)
+_LEMMAS: dict[int, dict[str, frozenset[str]]] = {}
+_LEMMA_CACHE = 4096
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question as the scorer sees it: weighted lemmas, verbatim phrases, wanted entities."""
+
+    weights: dict[str, float]
+    phrases: list[tuple[re.Pattern[str], float]]
+    labels: frozenset[str]
+    # -- the lemmas of the question itself, generic ones included: "quotes" is what tells
+    #    a submission deadline from a questions deadline --
+    core: frozenset[str]
+    # -- a deadline question wants a date after a deadline cue, not a letter's "Date:" --
+    deadline: bool
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A scored sentence for one question, with the signals its confidence comes from."""
+
+    unit: Unit
+    score: float
+    lexical: float
+    phrase: bool
+    heading: float
+    fit: bool | None
+    rival: float
+    foreign: bool
+
+
+def lemmas(nlp: Any, text: str) -> frozenset[str]:
+    """The content lemmas of a short text (a question, a hint, a heading), cached: the same
+    profile's questions come with every document."""
+    return lemma_sets(nlp, [text])[0]
+
+
+def lemma_sets(nlp: Any, texts: list[str]) -> list[frozenset[str]]:
+    """:func:`lemmas` of many texts, the uncached ones tagged in one batch."""
+    cache = _LEMMAS.setdefault(id(nlp), {})
+    todo = list(dict.fromkeys(t for t in texts if t not in cache))
+    # -- lemmas need the tagger only: the parser and NER would triple the time --
+    for text, doc in zip(todo, nlp.pipe(todo, disable=["parser", "ner"]), strict=True):
+        if len(cache) >= _LEMMA_CACHE:
+            cache.clear()
+        cache[text] = frozenset(lemma(t) for t in doc if is_content(t))
+    return [cache[t] for t in texts]
+
+
+def build_query(nlp: Any, q: QuestionSpec) -> Query:
+    """Weighted query lemmas, the hint phrases to look for verbatim, the wanted entities."""
+    weights: dict[str, float] = {}
+    phrases: list[tuple[re.Pattern[str], float]] = []
+    texts = [q.question, q.description, *q.hints]
+    sets = dict(zip(texts, lemma_sets(nlp, texts), strict=True))
+    for text, w in [
+        (q.question, _W_QUESTION),
+        (q.description, _W_DESCRIPTION),
+        *[(h, _W_HINT) for h in q.hints],
+    ]:
+        for lem in sets[text]:
+            weights[lem] = max(weights.get(lem, 0.0), w)
+    for h in q.hints:
+        words = h.lower().split()
+        if len(words) >= 2:
+            phrases.append((phrase_pattern(h), _W_PHRASE))
+        elif words and not sets[h]:
+            # -- a one-word hint on spaCy's stop list ("between") still counts, as a word --
+            phrases.append((re.compile(rf"\b{re.escape(words[0])}\b"), _W_HINT))
+    labels: set[str] = set()
+    for f in q.fields:
+        labels |= field_labels(f)
+    core = sets[q.question]
+    deadline = "DATE" in labels and bool(core & {"due", "deadline"})
+    return Query(weights, phrases, frozenset(labels), core, deadline)
+
+
+def lexical(query: Query, units: list[Unit]) -> dict[int, float]:
+    """Overlap score of each unit (by index) with the question; units sharing nothing
+    but generic words are left out."""
+    weights = query.weights
+    n = len(units)
+    df: dict[str, int] = {}
+    for u in units:
+        for lem in u.lemmas & weights.keys():
+            df[lem] = df.get(lem, 0) + 1
+    out: dict[int, float] = {}
+    for i, u in enumerate(units):
+        shared = u.lemmas & weights.keys()
+        specific = 0.0
+        generic = 0.0
+        for lem in shared:
+            # -- rarer in the request's sentences, more telling (smoothed idf, at least 0.5) --
+            idf = max(0.5, math.log(1.0 + n / df[lem]))
+            if lem in _GENERIC:
+                generic += _W_GENERIC * weights[lem] * idf
+            else:
+                specific += weights[lem] * idf
+        verbatim = sum(w for p, w in query.phrases if p.search(u.low))
+        if specific == 0.0 and verbatim == 0.0:
+            continue
+        # -- long sentences share more words by chance --
+        out[i] = (specific + generic + verbatim) / (1.0 + len(u.lemmas) / 40.0) ** 0.5
+    return out
+
+
+def heading_overlap(query: Query, heading: frozenset[str]) -> float:
+    """Share of the heading's distinctive words that the question uses (0 without one)."""
+    words = heading - _GENERIC
+    if not words:
+        return 0.0
+    return len(words & query.weights.keys()) / len(words)
+
+
+def rank_all(
+    queries: list[Query],
+    units: list[Unit],
+    owns: list[set[str]],
+    lex: list[dict[int, float]],
+) -> list[list[Candidate]]:
+    """Each question's candidates in its own sections (chunk ids in ``owns``), best first."""
+    n = len(queries)
+    # -- first each question's score of each sentence, then the rivalry between them --
+    pre: list[dict[int, tuple[float, bool | None, bool, float]]] = []
+    for qi, query in enumerate(queries):
+        scored: dict[int, tuple[float, bool | None, bool, float]] = {}
+        for i, base in lex[qi].items():
+            u = units[i]
+            fit = _fits(query, u)
+            foreign = any(
+                _claims(queries[ri], query, u) and not _claims(query, queries[ri], u)
+                for ri in range(n)
+                if ri != qi and i in lex[ri]
+            )
+            head = heading_overlap(query, u.heading)
+            score = base * (1.0 + head)
+            if fit is not None:
+                score *= _FIT if fit else _MISFIT
+            if foreign:
+                score *= _FOREIGN
+            scored[i] = (score, fit, foreign, head)
+        pre.append(scored)
+    out: list[list[Candidate]] = []
+    for qi, query in enumerate(queries):
+        cands: list[Candidate] = []
+        for i, (score, fit, foreign, head) in pre[qi].items():
+            u = units[i]
+            if u.section.chunk_id not in owns[qi]:
+                # -- other questions' sections only inform idf and rivalry: as discounted
+                #    candidates they lowered accuracy on the RFP labels (bench.extractive) --
+                continue
+            best = max((pre[ri][i][0] for ri in range(n) if ri != qi and i in pre[ri]), default=0)
+            rival = best / score if score > 0 else math.inf
+            final = score / rival if rival > 1.0 else score
+            phrase = any(p.search(u.low) for p, w in query.phrases if w == _W_PHRASE)
+            cands.append(Candidate(u, final, lex[qi][i], phrase, head, fit, rival, foreign))
+        cands.sort(key=lambda c: -c.score)
+        out.append(cands)
+    return out
+
+
+def _fits(query: Query, u: Unit) -> bool | None:
+    """Whether the sentence holds the entity the question's fields want (None: no want)."""
+    if not query.labels:
+        return None
+    if query.deadline:
+        return any(cued for _, _, cued in date_groups(u))
+    return any(e.label_ in query.labels for e in u.span.ents)
+
+
+def date_groups(u: Unit) -> list[tuple[int, int, bool]]:
+    """The sentence's dates as (start, end, after a deadline cue): a DATE/TIME entity with
+    digits and those right after it, with the time zone ("12:00 PM, Eastern Time, on
+    February 24, 2017"); cued when "Reply By:", "due", "no later than"... are on its line."""
+    text = u.section.text
+    groups: list[tuple[int, int]] = []
+    for ent in u.span.ents:
+        if ent.label_ not in ("DATE", "TIME") or not any(c.isdigit() for c in ent.text):
+            continue
+        end = ent.start_char + len(ent.text.rstrip())
+        if groups:
+            gap = text[groups[-1][1] : ent.start_char]
+            if len(gap) <= 12 and _JOIN.fullmatch(gap):
+                groups[-1] = (groups[-1][0], _with_zone(text, end))
+                continue
+        groups.append((ent.start_char, _with_zone(text, end)))
+    out = []
+    for s, e in groups:
+        # -- the cue is on the date's line: before it in a sentence, after it in a table row --
+        line_s = max(u.start, text.rfind("\n", 0, s) + 1)
+        line_e = text.find("\n", s, u.end)
+        out.append(
+            (s, e, bool(_DEADLINE_CUE.search(text[line_s : line_e if line_e >= 0 else u.end])))
+        )
+    return out
+
+
+def _with_zone(text: str, end: int) -> int:
+    m = _TZ.match(text, end)
+    return m.end() if m else end
+
+
+def phrase_pattern(words: str) -> re.Pattern[str]:
+    """A hint as a pattern: case, hyphens and spacing free ("Labor-Hour" for "labor hour")."""
+    parts = [re.escape(w) for w in re.split(r"[\s-]+", words.strip().lower()) if w]
+    return re.compile(r"[\s-]+".join(parts), re.IGNORECASE)
+
+
+def _claims(q: Query, rival: Query, u: Unit) -> bool:
+    """Whether the sentence uses the words of ``q``'s own question that ``rival`` lacks,
+    or one of its hint phrases ("firm fixed price")."""
+    if (q.core - rival.weights.keys()) & u.lemmas:
+        return True
+    return any(p.search(u.low) for p, w in q.phrases if w == _W_PHRASE)
+
+
+def confidence(c: Candidate) -> float:
+    """How sure the best candidate answers the question, in [0, 1]."""
+    return 1.0 - math.exp(-c.score / 4.0)
+
+
+def field_labels(f: AnswerField) -> set[str]:
+    """The spaCy entity labels a field's value is made of (empty: no entity fits)."""
+    name = f"{f.name} {f.description}".lower()
+    if f.type == "date" or (f.type == "string" and DATE.search(name) and not PARTY.search(name)):
+        return {"DATE", "TIME"}
+    if f.type in ("number", "integer"):
+        return {"MONEY"} if AMOUNT.search(name) else {"MONEY", "CARDINAL", "PERCENT", "QUANTITY"}
+    if f.type in ("string", "list") and CONTACT.search(name):
+        return {"PERSON"}  # -- a contact is a named person; a company's name is not one --
+    if f.type in ("string", "list") and PARTY.search(name):
+        return {"ORG", "PERSON"}
+    if f.type == "string" and AMOUNT.search(name):
+        return {"MONEY"}
+    return set()
