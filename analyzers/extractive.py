@@ -97,7 +97,7 @@ class ExtractiveProvider(Provider):
         queries = [build_query(nlp, q) for q in request.questions]
         lex = [lexical(query, flat) for query in queries]
         owns = [
-            {s.chunk_id for s in _sections_for(q, by_id, request.sections)}
+            [s.chunk_id for s in _sections_for(q, by_id, request.sections)]
             for q in request.questions
         ]
         ranked = rank_all(queries, flat, owns, lex)
@@ -118,10 +118,11 @@ class ExtractiveProvider(Provider):
 
 
 def _answer(q: QuestionSpec, ranked: list[Candidate]) -> Answer:
-    candidates = _candidate_citations(ranked)
     conf = confidence(ranked[0]) if ranked else 0.0
     if not ranked or conf < CONFIDENCE_FLOOR:
-        where = "; ".join(_place(c) for c in candidates)
+        candidates = _candidate_citations(ranked)
+        secs = {c.unit.section.chunk_id: c.unit.section for c in ranked}
+        where = "; ".join(_place(secs[c.chunk_id]) for c in candidates)
         return Answer(
             question_id=q.id,
             found=False,
@@ -154,14 +155,15 @@ def _answer(q: QuestionSpec, ranked: list[Candidate]) -> Answer:
                 quote_verified=bool(short) and sentence in sec.text,
             )
         ],
-        candidates=candidates,
+        candidates=_candidate_citations(ranked, cited=sec.chunk_id),
     )
 
 
-def _candidate_citations(ranked: list[Candidate]) -> list[Citation]:
-    """The best sections by their best sentence, each once, with that sentence as quote."""
+def _candidate_citations(ranked: list[Candidate], cited: str | None = None) -> list[Citation]:
+    """The best sections by their best sentence, each once, with that sentence as quote;
+    an answer's own (``cited``) section is its citation, not a candidate."""
     out: list[Citation] = []
-    seen: set[str] = set()
+    seen: set[str] = {cited} if cited else set()
     for c in ranked:
         sec = c.unit.section
         if sec.chunk_id in seen:
@@ -181,8 +183,10 @@ def _candidate_citations(ranked: list[Candidate]) -> list[Citation]:
     return out
 
 
-def _place(c: Citation) -> str:
-    return f"{c.chunk_id} (p. {c.page_start})"
+def _place(sec: Section) -> str:
+    """A section as a reader finds it: its heading and pages ("3.1 Type of Contract, p. 4")."""
+    name = sec.heading_path[-1] if sec.heading_path else f"section {sec.chunk_id}"
+    return f"{name}, p. {sec.pages}"
 
 
 def _sections_for(

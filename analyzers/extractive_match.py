@@ -49,6 +49,7 @@ _GENERIC_WORDS = (
     "relate apply order service services federal gsa tts 18f"
 )
 _GENERIC = frozenset(_GENERIC_WORDS.split())
+_IDF = 5.5
 _W_QUESTION, _W_DESCRIPTION, _W_HINT, _W_PHRASE, _W_GENERIC = 3.0, 1.0, 2.0, 8.0, 0.2
 # -- a fitting entity multiplies the score, a missing one divides it --
 _FIT, _MISFIT = 2.5, 0.4
@@ -64,6 +65,14 @@ _DEADLINE_CUE = re.compile(
     r"received|submitted|submission)",
     re.IGNORECASE,
 )
+# -- confidence = 1 - exp(-score / _SCALE): 0.5 at a score of 24, the floor calibrated on
+#    the development half of the RFP labels (bench.extractive, ADR 0005) --
+_SCALE = 24.0 / math.log(2.0)
+_THIN = 0.5
+# -- a sentence from a section stage 1 ranked lower for the question is less sure: on the
+#    development half, 96% of the confident answers from the top-ranked section were
+#    right, 80% from the others --
+_PLACE = 0.7
 _LEMMAS: dict[int, dict[str, frozenset[str]]] = {}
 _LEMMA_CACHE = 4096
 
@@ -94,6 +103,8 @@ class Candidate:
     fit: bool | None
     rival: float
     foreign: bool
+    shared: int  # -- distinct non-generic question words in the sentence --
+    place: int
 
 
 def lemmas(nlp: Any, text: str) -> frozenset[str]:
@@ -157,8 +168,10 @@ def lexical(query: Query, units: list[Unit]) -> dict[int, float]:
         specific = 0.0
         generic = 0.0
         for lem in shared:
-            # -- rarer in the request's sentences, more telling (smoothed idf, at least 0.5) --
-            idf = max(0.5, math.log(1.0 + n / df[lem]))
+            # -- rarer in the request's sentences, more telling: smoothed idf as a share of
+            #    the largest one possible, so that scores (and confidence) do not grow with
+            #    the number of sentences; _IDF is a typical request's largest idf --
+            idf = _IDF * max(0.1, math.log(1.0 + n / df[lem]) / math.log(1.0 + n))
             if lem in _GENERIC:
                 generic += _W_GENERIC * weights[lem] * idf
             else:
@@ -182,7 +195,7 @@ def heading_overlap(query: Query, heading: frozenset[str]) -> float:
 def rank_all(
     queries: list[Query],
     units: list[Unit],
-    owns: list[set[str]],
+    owns: list[list[str]],
     lex: list[dict[int, float]],
 ) -> list[list[Candidate]]:
     """Each question's candidates in its own sections (chunk ids in ``owns``), best first."""
@@ -220,7 +233,12 @@ def rank_all(
             rival = best / score if score > 0 else math.inf
             final = score / rival if rival > 1.0 else score
             phrase = any(p.search(u.low) for p, w in query.phrases if w == _W_PHRASE)
-            cands.append(Candidate(u, final, lex[qi][i], phrase, head, fit, rival, foreign))
+            shared = len((u.lemmas & query.weights.keys()) - _GENERIC)
+            # -- where stage 1 ranked the sentence's section for this question (0: first) --
+            place = owns[qi].index(u.section.chunk_id)
+            cands.append(
+                Candidate(u, final, lex[qi][i], phrase, head, fit, rival, foreign, shared, place)
+            )
         cands.sort(key=lambda c: -c.score)
         out.append(cands)
     return out
@@ -230,9 +248,10 @@ def _fits(query: Query, u: Unit) -> bool | None:
     """Whether the sentence holds the entity the question's fields want (None: no want)."""
     if not query.labels:
         return None
-    if query.deadline:
-        return any(cued for _, _, cued in date_groups(u))
-    return any(e.label_ in query.labels for e in u.span.ents)
+    others = query.labels - {"DATE", "TIME"} if query.deadline else query.labels
+    if any(e.label_ in others for e in u.span.ents):
+        return True
+    return query.deadline and any(cued for _, _, cued in date_groups(u))
 
 
 def date_groups(u: Unit) -> list[tuple[int, int, bool]]:
@@ -282,8 +301,14 @@ def _claims(q: Query, rival: Query, u: Unit) -> bool:
 
 
 def confidence(c: Candidate) -> float:
-    """How sure the best candidate answers the question, in [0, 1]."""
-    return 1.0 - math.exp(-c.score / 4.0)
+    """How sure the best candidate answers the question, in [0, 1]: its score (which
+    carries the word and phrase agreement, the heading, the field type and the rivalry)
+    on a saturating scale; halved when the sentence shares a single word with the
+    question and none of its phrases (thin evidence); lowered by 0.7 for each place
+    below the first that stage 1 ranked its section (up to three)."""
+    score = c.score if c.shared >= 2 or c.phrase else c.score * _THIN
+    score *= _PLACE ** min(c.place, 3)
+    return 1.0 - math.exp(-score / _SCALE)
 
 
 def field_labels(f: AnswerField) -> set[str]:

@@ -25,7 +25,7 @@ _LABEL_WORDS = 8
 _ATX = re.compile(r"^ {0,3}#{1,6}\s*\S")
 _UNDERLINE = re.compile(r"^\s*(?:=+|-+)\s*$")
 _BOLD_LINE = re.compile(r"^\s*\*\*[^*]{2,120}\*\*\s*$")
-_RUN_IN = re.compile(r"^\*\*(?:\d+(?:\.\d+)*\.?\s+)?[^*]{2,80}?\.\*\*[ \t]*")
+_RUN_IN = re.compile(r"\*\*(?:\d+(?:\.\d+)*\.?\s+)?[^*]{2,80}?\.\*\*[ \t]*")
 # -- "**Reply By:** **August 31, 2018**" is a label and its value, not a heading --
 _LABELLED_DATE = re.compile(r":[*_]*\s.*\d")
 _TABLE = re.compile(r"^\s*\|")
@@ -121,22 +121,22 @@ def sentence_units(sec: Section, doc: Any, titles: set[str]) -> list[tuple[Unit,
     out: list[tuple[Unit, str]] = []
     sents = list(doc.sents)
     for b in blocks(text, sec.heading_path):
+        start, head = b.start, b.title
+        m = _RUN_IN.match(text, b.start) if b.kind == "text" else None
+        if m and m.end() < b.end:
+            start, head = m.end(), _clean(m.group())  # -- "**4. Type of Contract.** The..." --
         if b.kind == "row":
             pieces = [(b.start, b.end)]
         else:
             pieces = [
-                (max(b.start, st.start_char), min(b.end, st.end_char))
+                (max(start, st.start_char), min(b.end, st.end_char))
                 for st in sents
-                if st.start_char < b.end and st.end_char > b.start
+                if st.start_char < b.end and st.end_char > start
             ]
         carry: int | None = None
         for s, e in pieces:
             s = s if carry is None else carry
             carry = None
-            m = _RUN_IN.match(text, s) if b.kind == "text" else None
-            head = b.title
-            if m and m.end() < e:
-                head, s = _clean(m.group()), m.end()
             s, e = _trim(text, s, e)
             span = doc.char_span(s, e, alignment_mode="expand") if e > s else None
             if span is None:
