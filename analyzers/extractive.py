@@ -122,7 +122,7 @@ def _answer(q: QuestionSpec, ranked: list[Candidate]) -> Answer:
     if not ranked or conf < CONFIDENCE_FLOOR:
         candidates = _candidate_citations(ranked)
         secs = {c.unit.section.chunk_id: c.unit.section for c in ranked}
-        where = "; ".join(_place(secs[c.chunk_id]) for c in candidates)
+        where = "; ".join(dict.fromkeys(_place(secs[c.chunk_id]) for c in candidates))
         return Answer(
             question_id=q.id,
             found=False,

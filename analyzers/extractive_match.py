@@ -59,6 +59,7 @@ _TZ = re.compile(
     r"[\s,]*(?:\(?\b(?:[ECMP][SD]?T|Eastern|Central|Mountain|Pacific|"
     r"AK[SD]?T|Alaska|UTC|GMT)\b(?:\s+(?:(?:Standard|Daylight|Prevailing)\s+)?[Tt]ime)?\)?)"
 )
+_CLOCK = re.compile(r"\b\d{1,2}(?::\d{2})?\s?[ap]\.?m\b\.?", re.IGNORECASE)
 _JOIN = re.compile(r"[\s,*]*(?:on|at|by|of)?[\s,*]*")
 _DEADLINE_CUE = re.compile(
     r"\b(?:due|deadline|(?:no|not) later than|reply by|response date|closing|receipt|"
@@ -259,17 +260,24 @@ def date_groups(u: Unit) -> list[tuple[int, int, bool]]:
     digits and those right after it, with the time zone ("12:00 PM, Eastern Time, on
     February 24, 2017"); cued when "Reply By:", "due", "no later than"... are on its line."""
     text = u.section.text
+    spans = {
+        (e.start_char, e.start_char + len(e.text.rstrip()))
+        for e in u.span.ents
+        if e.label_ in ("DATE", "TIME") and any(c.isdigit() for c in e.text)
+    }
+    # -- the small model misses clock times such as "4pm" --
+    spans |= {(m.start(), m.end()) for m in _CLOCK.finditer(text, u.start, u.end)}
     groups: list[tuple[int, int]] = []
-    for ent in u.span.ents:
-        if ent.label_ not in ("DATE", "TIME") or not any(c.isdigit() for c in ent.text):
+    for start, end in sorted(spans):
+        if groups and start < groups[-1][1]:
+            groups[-1] = (groups[-1][0], max(groups[-1][1], _with_zone(text, end)))
             continue
-        end = ent.start_char + len(ent.text.rstrip())
         if groups:
-            gap = text[groups[-1][1] : ent.start_char]
+            gap = text[groups[-1][1] : start]
             if len(gap) <= 12 and _JOIN.fullmatch(gap):
                 groups[-1] = (groups[-1][0], _with_zone(text, end))
                 continue
-        groups.append((ent.start_char, _with_zone(text, end)))
+        groups.append((start, _with_zone(text, end)))
     out = []
     for s, e in groups:
         # -- the cue is on the date's line: before it in a sentence, after it in a table row --
