@@ -34,6 +34,7 @@ from analyzers.extractive_match import (
     AMOUNT,
     CONTACT,
     DATE,
+    PARTIES,
     PARTY,
     date_groups,
     phrase_pattern,
@@ -101,8 +102,14 @@ def field_kind(f: AnswerField) -> str:
     if f.type in ("date", "number", "integer", "enum", "boolean"):
         return {"integer": "number", "boolean": "none"}.get(f.type, f.type)
     listed = f.type == "list"
+    if PARTIES.search(text):
+        return "parties"
     if CONTACT.search(text):
         return "contacts"
+    if listed and DATE.search(f.name):
+        return "dates"
+    if listed and AMOUNT.search(f.name):
+        return "amounts"
     if listed and _FACTOR.search(text):
         return "factors"
     if listed and _CLAUSE.search(text):
@@ -283,6 +290,16 @@ def _parties(f: AnswerField, unit: Unit, q: QuestionSpec) -> str | list[str] | N
     return names if f.type == "list" else names[0]
 
 
+def _dates(f: AnswerField, unit: Unit, q: QuestionSpec) -> list[str] | None:
+    """Every date of the sentence, each with its time and zone, as written."""
+    text = unit.section.text
+    return [_LEAD.sub("", plain(text[s:e])) for s, e, _ in date_groups(unit)] or None
+
+
+def _amounts(f: AnswerField, unit: Unit, q: QuestionSpec) -> list[str] | None:
+    return [plain(e.text) for e in unit.span.ents if e.label_ == "MONEY"] or None
+
+
 def _place(f: AnswerField, unit: Unit, q: QuestionSpec) -> str | None:
     ent = next((e for e in unit.span.ents if e.label_ in ("GPE", "LOC")), None)
     return plain(ent.text) if ent is not None else None
@@ -357,6 +374,8 @@ _READERS: dict[str, Any] = {
     "items": lambda f, unit, q: _items(f, unit, q) or _values(f, unit, q),
     "parties": _parties,
     "place": _place,
+    "dates": _dates,
+    "amounts": _amounts,
 }
 
 

@@ -35,6 +35,8 @@ PARTY = re.compile(
     r"part(y|ies)|\borg|company|vendor|buyer|seller|supplier|contractor|agency|"
     r"customer|client|licens|issuer|owner|name|contact"
 )
+# -- "each party or person": organisations and people; a contact is a named person --
+PARTIES = re.compile(r"\bpart(?:y|ies)\b|compan|organi")
 CONTACT = re.compile(r"contact|\bperson\b|\bpeople\b|officer|\bpoc\b")
 AMOUNT = re.compile(r"\b(?:amount|price|value|fee|cost|budget|sum|payment|cap|limit)s?\b")
 DATE = re.compile(
@@ -324,6 +326,12 @@ def field_labels(f: AnswerField) -> set[str]:
     name = f"{f.name} {f.description}".lower()
     if f.type == "date" or (f.type == "string" and DATE.search(name) and not PARTY.search(name)):
         return {"DATE", "TIME"}
+    if f.type == "list" and DATE.search(f.name):
+        return {"DATE", "TIME"}  # -- "dates": a list of them --
+    if f.type == "list" and AMOUNT.search(f.name):
+        return {"MONEY"}
+    if f.type in ("string", "list") and PARTIES.search(name):
+        return {"ORG", "PERSON"}
     if f.type in ("number", "integer"):
         return {"MONEY"} if AMOUNT.search(name) else {"MONEY", "CARDINAL", "PERCENT", "QUANTITY"}
     if f.type in ("string", "list") and CONTACT.search(name):
