@@ -5,20 +5,24 @@ Each profile field gets one *kind* from its type, name and description
 
 - ``date``: an ISO date (``date`` fields); ``when``: the date, time and time zone as
   written ("4:00 pm Alaska Prevailing Time on 3/26/2021"), for deadline-like strings;
-- ``number``: an amount (MONEY first for prices and fees);
-- ``contacts``: "Name, role, e-mail" for each named person of the sentence (and of the
-  list it introduces);
+  ``dates``: every date of the sentence (a list named like "dates");
+- ``number``, ``money``, ``amounts``: an amount, as a number, as written, or all of them;
+- ``parties``: the organisations and people the sentence names; ``contacts``: "Name,
+  role, e-mail" for each named person of the sentence (and of the list it introduces);
 - ``channel``: where and how to send ("GitHub (https://github.com/...)", "e-mail to
   x@agency.gov", "eBuy");
-- ``period``: what follows "the period of performance is/includes ..." in the sentence;
+- ``period``: what follows "the period of performance is/includes ..." in the sentence,
+  else its first duration; ``place``: a place (governing law, forum);
 - ``award``: the basis of award ("best value trade-off", "lowest price technically
-  acceptable");
-- ``factors``: evaluation factor names ("Factor 1: Technical Approach", or the items of
-  the list the sentence introduces);
+  acceptable"), from the sentence or else its section;
+- ``factors``: evaluation factor names in the sentence's section ("Factor 1: Technical
+  Approach", or the items of a list that a sentence naming factors introduces);
 - ``clauses``: FAR/GSAR clause numbers in the sentence's section;
 - ``values``: the question's hints that name a value ("firm fixed price", "labor hour",
-  "background investigation") as written in the sentence;
-- ``items``: the items of the list the sentence introduces ("The vendor must provide:");
+  "background investigation") as written in the sentence; ``enum``: the allowed value
+  the sentence names;
+- ``items``: the items of the list the sentence introduces ("Volumes required:"), when
+  the sentence is about the field, else ``values``;
 - ``free`` (a summary or description) and anything unread: empty.
 
 A reader that finds nothing leaves the field empty (``None``): a wrong value is worse

@@ -2,22 +2,25 @@
 
 For each question the sentences of its selected sections are scored by:
 
-1. lexical overlap of lemmas (stop words removed) with the question and its
-   description (weight 1), its hints (weight 2) and a hint phrase found
-   verbatim (weight 8), each weighted by how rare the lemma is among the
-   request's sentences, and damped for long sentences; generic solicitation
-   words ("Government", "offeror") weigh little and never make a match alone;
-2. the section heading: a heading that shares words with the question
-   ("Type of Contract", "Questions") vouches for every sentence under it;
-3. field type: a question whose fields want a date (a ``date`` field, or a
-   string field described as a date, deadline or due time) prefers sentences
-   with a DATE/TIME entity; amounts MONEY/CARDINAL/PERCENT; parties ORG/PERSON;
-4. rivalry: a sentence that another question of the request matches better (a
-   questions deadline, asked for the submission deadline) counts less.
+1. lexical overlap of lemmas (stop words removed) with the question itself (weight 3),
+   its hints (2) and description (1), and hint phrases found verbatim (8), each
+   weighted by how rare the lemma is among the request's sentences (as a share of the
+   largest idf, so scores do not grow with the document), damped for long sentences;
+   generic solicitation words ("Government", "offeror") weigh little and never make a
+   match alone;
+2. the heading: a heading that shares words with the question ("Type of Contract",
+   "Questions") vouches for every sentence under it;
+3. field type: a question whose fields want a date prefers sentences with one, a
+   deadline question a date on a line with a deadline cue ("due", "no later than",
+   "Reply By"); amounts MONEY; parties ORG/PERSON; contacts PERSON;
+4. cue words: a sentence in another question's own words and not in this one's
+   ("Questions ... submitted by" for the submission deadline) is that one's;
+5. rivalry: a sentence another question of the request scores higher counts less.
 
-:func:`confidence` turns the best candidate's signals into a number in [0, 1];
-the analyzer answers only above a threshold calibrated on development files
-(ADR 0005, "Offline answers: when the extractive analyzer abstains").
+:func:`confidence` turns the best candidate's score, its evidence and the rank stage 1
+gave its section into a number in [0, 1]; the analyzer answers only at or above a floor
+calibrated on development files (ADR 0005, "Offline answers: when the extractive
+analyzer abstains").
 """
 
 from __future__ import annotations
