@@ -219,5 +219,6 @@ def test_answers_are_whole_sentences(tmp_path: Path) -> None:
     )
     res = _ask(tmp_path, _rfp("insurance_or_security"), [long])
     a = res["insurance_or_security"]
+    assert a.citations or a.candidates
     for c in [*a.citations, *a.candidates]:
         assert re.fullmatch(r"Sentence \d+ says .*proposed\.", c.quote or a.answer)
