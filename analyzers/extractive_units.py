@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from docsieve.analysis import Section
+from docsieve.text import parsed_sentence_spans
 
 _MIN_WORDS = 4
 # -- a short label ("Quote Due Date/Time:") goes with what follows it --
@@ -119,7 +120,7 @@ def sentence_units(sec: Section, doc: Any, titles: set[str]) -> list[tuple[Unit,
     document's ``titles`` head no unit."""
     text = sec.text
     out: list[tuple[Unit, str]] = []
-    sents = list(doc.sents)
+    sents = parsed_sentence_spans(doc)
     for b in blocks(text, sec.heading_path):
         start, head = b.start, b.title
         m = _RUN_IN.match(text, b.start) if b.kind == "text" else None
@@ -128,11 +129,7 @@ def sentence_units(sec: Section, doc: Any, titles: set[str]) -> list[tuple[Unit,
         if b.kind == "row":
             pieces = [(b.start, b.end)]
         else:
-            pieces = [
-                (max(start, st.start_char), min(b.end, st.end_char))
-                for st in sents
-                if st.start_char < b.end and st.end_char > start
-            ]
+            pieces = [(max(start, s), min(b.end, e)) for s, e in sents if s < b.end and e > start]
         carry: int | None = None
         for s, e in pieces:
             s = s if carry is None else carry
