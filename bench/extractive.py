@@ -1,29 +1,38 @@
-"""Benchmark of the extractive analyzer: does its quoted sentence answer the question?
+"""Benchmark of the offline extractive analyzer: precision when it answers, and coverage.
 
-    python -m bench.extractive [--limit N] [--baseline REV] [--no-baseline] [--show QID]
+    python -m bench.extractive [--limit N] [--baseline REV] [--no-baseline] [--reuse]
+                               [--show QID]
 
 Data: the 16 labelled RFP files of ``../shared/data/rfps`` (``labels.jsonl``:
-for each file and each of the 12 ``rfp`` profile questions, the answering
-passages as character spans into the file text).
+for each file and each of the 12 ``rfp`` profile questions, whether the file
+answers it and the answering passages as character spans). They are split as
+``bench.selection`` splits them (``is_test_half``: ``sha1(file name) % 10 >= 5``
+is held out): the analyzer's weights and its abstention threshold were tuned on
+the development half only; the held-out half is the measurement.
 
 For each file: ``parsers.parse_file`` -> ``chunkers.chunk_document`` ->
-``extractors.select_document`` (rfp profile, ``hybrid`` scorer) -> the
-extractive analyzer on the request stage 2 would send. The selection is done
-once and shared, so the analyzers compare on the same sections.
+``extractors.select_document`` with the configured scorer (``select.scorer``,
+whatever stage 1 ships) -> the extractive analyzer on the request stage 2 would
+send. The selection is done once and shared, so the analyzers compare on the
+same sections.
 
-Metrics per question, over the (file, question) pairs that have a gold answer:
+Per split and analyzer, over (file, question) pairs:
 
-* accuracy: the answer is found and its cited quote (located in the file via the
-  cited chunk) overlaps a gold passage span;
-* ceiling: some chunk selected for the question overlaps a gold span (the best
-  any answerer that quotes from the selection could do);
-* false found: pairs *without* a gold answer that were still answered.
+* precision: of the answers given (``found``), the share whose cited sentence
+  overlaps a labelled passage; answering a question the file does not answer
+  counts as a wrong answer;
+* coverage: the share of answerable pairs answered (right or wrong); recall: the
+  share answered right;
+* ceiling: the share of answerable pairs where some chunk selected for the question
+  overlaps a labelled passage (the best any answerer quoting from the selection can do).
 
-``--baseline REV`` (default ``625b4fe``, the first extractive analyzer) runs the
-analyzer of ``analyzers/local.py`` as committed at REV beside the working
-tree's one: the before/after table. ``--reuse`` skips parsing, chunking and
-selection (about 2.5 minutes on 2 cores) by reading the last run's, kept in
-``bench/results/extractive_prep.pkl``.
+Then the calibration sweep (development half: precision and coverage at each
+confidence floor, the shipped one marked), per-question figures, and checks on the
+answers given: quotes cut mid-word, quotes that repeat the answer, filled fields.
+``--baseline REV`` (default ``a9f370e``, the analyzer before issue 11) runs
+``analyzers/extractive.py`` as committed at REV beside the working tree's.
+``--reuse`` skips parsing, chunking and selection by reading the last run's,
+kept in ``bench/results/extractive_prep.pkl``.
 """
 
 from __future__ import annotations
@@ -33,30 +42,34 @@ import hashlib
 import json
 import os
 import pickle
-import statistics
 import subprocess
 import sys
 import time
 import types
-from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
 RESULTS = REPO / "bench" / "results"
-# -- the last commit with the first extractive analyzer (single-sentence word overlap) --
-BASELINE = "625b4fe"
+# -- the analyzer before issue 11: best sentence, spaCy entities, no abstention --
+BASELINE = "a9f370e"
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from analyzers import base as abase  # noqa: E402
+from analyzers.extractive import CONFIDENCE_FLOOR  # noqa: E402
 from analyzers.prompt import build_request  # noqa: E402
+from bench.selection import is_test_half  # noqa: E402
 from docsieve.analysis import Answer  # noqa: E402
 from docsieve.profiles import load_profile  # noqa: E402
 from docsieve.selection import DocumentSelection  # noqa: E402
 from docsieve.settings import Settings, load_settings  # noqa: E402
 from docsieve.types import Chunk  # noqa: E402
+
+SPLITS = ("dev", "held-out")
+SWEEP = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
 
 @dataclass
@@ -69,6 +82,12 @@ class Doc:
     chunks: list[Chunk] = field(default_factory=list)
     parsed_text: str = ""
     selection: DocumentSelection | None = None
+    # -- the questions for which some selected chunk overlaps a labelled passage --
+    reach: set[str] = field(default_factory=set)
+
+    @property
+    def split(self) -> str:
+        return "held-out" if is_test_half(self.name) else "dev"
 
 
 def load_docs(limit: int | None) -> list[Doc]:
@@ -94,20 +113,29 @@ def to_gold_offset(parsed: str, pos: int) -> int:
     return pos - parsed.count("\r\n", 0, pos)
 
 
-def quote_span(doc: Doc, ans: Answer) -> tuple[int, int] | None:
-    """The cited quote's span in the labels' text, found through the cited chunk."""
-    if not ans.found or not ans.citations:
+def cited(ans: Answer) -> tuple[str, str] | None:
+    """(chunk id, sentence) of the answer's evidence: the citation's quote, or the answer
+    itself when the analyzer answers with the sentence (an extractive answer is verbatim);
+    for an abstention, the best candidate's sentence (what the sweep would answer)."""
+    if ans.citations:
+        c = ans.citations[0]
+        return (c.chunk_id, c.quote or (ans.answer if ans.extractive else ""))
+    if ans.candidates:
+        return (ans.candidates[0].chunk_id, ans.candidates[0].quote)
+    return None
+
+
+def quote_span(doc: Doc, chunk_id: str, quote: str) -> tuple[int, int] | None:
+    """The cited sentence's span in the labels' text, found through the cited chunk."""
+    chunk = next((c for c in doc.chunks if c.id == chunk_id), None)
+    if chunk is None or not quote:
         return None
-    cit = ans.citations[0]
-    chunk = next((c for c in doc.chunks if c.id == cit.chunk_id), None)
-    if chunk is None or not cit.quote:
-        return None
-    i = doc.parsed_text.find(cit.quote, chunk.start)
+    i = doc.parsed_text.find(quote, chunk.start)
     if i < 0 or i > chunk.end:
-        i = doc.parsed_text.find(cit.quote)
+        i = doc.parsed_text.find(quote)
     if i < 0:
         return None
-    return (to_gold_offset(doc.parsed_text, i), to_gold_offset(doc.parsed_text, i + len(cit.quote)))
+    return (to_gold_offset(doc.parsed_text, i), to_gold_offset(doc.parsed_text, i + len(quote)))
 
 
 def overlaps(span: tuple[int, int], gold: list[tuple[int, int]]) -> bool:
@@ -120,7 +148,8 @@ def prepare(docs: list[Doc], settings: Settings) -> None:
     from parsers import parse_file
 
     profile = load_profile("rfp", settings.data_dir)
-    scorer = get_scorer("hybrid", settings.select)
+    # -- whatever stage 1 ships: the scorer and selection the pipeline would use --
+    scorer = get_scorer(settings.select.scorer, settings.select)
     for d in docs:
         parsed = parse_file(d.path, settings)
         if parsed.text.replace("\r\n", "\n") != d.text:
@@ -132,9 +161,10 @@ def prepare(docs: list[Doc], settings: Settings) -> None:
 
 
 def load_baseline(rev: str) -> type[abase.Provider]:
-    """The ExtractiveProvider of ``analyzers/local.py`` at ``rev``, without replacing ours."""
+    """The ExtractiveProvider of ``analyzers/extractive.py`` at ``rev``, without replacing
+    ours in the registry."""
     src = subprocess.run(
-        ["git", "show", f"{rev}:analyzers/local.py"],
+        ["git", "show", f"{rev}:analyzers/extractive.py"],
         cwd=REPO,
         check=True,
         capture_output=True,
@@ -142,7 +172,7 @@ def load_baseline(rev: str) -> type[abase.Provider]:
     ).stdout
     saved = dict(abase._REGISTRY)
     mod = types.ModuleType("bench_extractive_baseline")
-    mod.__file__ = f"{rev}:analyzers/local.py"
+    mod.__file__ = f"{rev}:analyzers/extractive.py"
     sys.modules[mod.__name__] = mod
     try:
         exec(compile(src, mod.__file__, "exec"), mod.__dict__)
@@ -154,51 +184,167 @@ def load_baseline(rev: str) -> type[abase.Provider]:
 
 
 @dataclass
-class Result:
-    hits: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    false_found: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    seconds: float = 0.0
-    quote_chars: list[int] = field(default_factory=list)
-    answers: dict[tuple[str, str], Answer] = field(default_factory=dict)
+class Pair:
+    """One (file, question) as an analyzer answered it."""
+
+    doc: Doc
+    qid: str
+    answer: Answer
+    hit: bool  # -- its (or its best candidate's) sentence overlaps a labelled passage --
+
+    @property
+    def answerable(self) -> bool:
+        return self.qid in self.doc.answerable
 
 
-def evaluate(cls: type[abase.Provider], docs: list[Doc], settings: Settings) -> Result:
+@dataclass
+class Run:
+    name: str
+    pairs: list[Pair]
+    seconds: float
+
+
+def evaluate(name: str, cls: type[abase.Provider], docs: list[Doc], settings: Settings) -> Run:
     profile = load_profile("rfp", settings.data_dir)
     prov = cls(settings, f"spacy:{settings.analyze.spacy_model}")
-    res = Result()
+    pairs: list[Pair] = []
+    seconds = 0.0
     for d in docs:
         assert d.selection is not None
         req = build_request(d.selection, profile, model=prov.model, max_tokens=4096)
         t0 = time.perf_counter()
         resp = prov.execute(req)
-        res.seconds += time.perf_counter() - t0
+        seconds += time.perf_counter() - t0
         for a in resp.answers:
-            res.answers[(d.name, a.question_id)] = a
-            if a.found and a.citations:
-                res.quote_chars.append(len(a.citations[0].quote))
-            if a.question_id not in d.answerable:
-                res.false_found[a.question_id] += int(a.found)
-                continue
-            span = quote_span(d, a)
-            if span is not None and overlaps(span, d.gold.get(a.question_id, [])):
-                res.hits[a.question_id] += 1
-    return res
+            ev = cited(a)
+            span = quote_span(d, *ev) if ev else None
+            hit = span is not None and overlaps(span, d.gold.get(a.question_id, []))
+            pairs.append(Pair(d, a.question_id, a, hit and a.question_id in d.answerable))
+    return Run(name, pairs, seconds)
 
 
-def ceiling(docs: list[Doc]) -> dict[str, int]:
-    out: dict[str, int] = defaultdict(int)
-    for d in docs:
-        assert d.selection is not None
-        for qs in d.selection.questions:
-            if qs.question_id not in d.answerable:
-                continue
-            spans = [
-                (to_gold_offset(d.parsed_text, c.start), to_gold_offset(d.parsed_text, c.end))
-                for c in qs.chunks
-            ]
-            if any(overlaps(s, d.gold.get(qs.question_id, [])) for s in spans):
-                out[qs.question_id] += 1
+@dataclass
+class Score:
+    answerable: int = 0
+    unanswerable: int = 0
+    found: int = 0
+    found_answerable: int = 0
+    right: int = 0
+    false_found: int = 0
+    ceiling: int = 0
+
+    @property
+    def precision(self) -> float | None:
+        return self.right / self.found if self.found else None
+
+    def cells(self) -> list[str]:
+        return [
+            f"{self.answerable}+{self.unanswerable}",
+            _ratio(self.right, self.found),
+            _ratio(self.found_answerable, self.answerable),
+            _ratio(self.right, self.answerable),
+            _ratio(self.false_found, self.unanswerable),
+            _ratio(self.ceiling, self.answerable),
+        ]
+
+
+def score(pairs: Iterable[Pair], floor: float | None = None) -> Score:
+    """Counts over ``pairs``; ``floor`` re-decides ``found`` from the confidence."""
+    s = Score()
+    for p in pairs:
+        found = p.answer.found
+        if floor is not None:
+            found = p.answer.confidence is not None and p.answer.confidence >= floor
+        if p.answerable:
+            s.answerable += 1
+            s.found_answerable += found
+            s.right += found and p.hit
+            s.ceiling += p.qid in p.doc.reach
+        else:
+            s.unanswerable += 1
+            s.false_found += found
+        s.found += found
+    return s
+
+
+def ceiling_hits(doc: Doc) -> set[str]:
+    """The questions for which some selected chunk overlaps a labelled passage."""
+    assert doc.selection is not None
+    out = set()
+    for qs in doc.selection.questions:
+        spans = [
+            (to_gold_offset(doc.parsed_text, c.start), to_gold_offset(doc.parsed_text, c.end))
+            for c in qs.chunks
+        ]
+        if any(overlaps(s, doc.gold.get(qs.question_id, [])) for s in spans):
+            out.add(qs.question_id)
     return out
+
+
+def _ratio(k: int, n: int) -> str:
+    return f"{k}/{n} ({k / n:.2f})" if n else "-"
+
+
+def _table(head: list[str], rows: list[list[str]]) -> None:
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    for r in rows:
+        print("| " + " | ".join(r) + " |")
+    print()
+
+
+def _word_cut(doc: Doc, chunk_id: str, quote: str) -> bool:
+    """Whether the quote starts or ends inside a word of its chunk."""
+    chunk = next((c for c in doc.chunks if c.id == chunk_id), None)
+    if chunk is None or not quote:
+        return False
+    i = doc.parsed_text.find(quote, chunk.start)
+    if i < 0:
+        return True
+    j = i + len(quote)
+    before = doc.parsed_text[i - 1] if i > 0 else " "
+    after = doc.parsed_text[j] if j < len(doc.parsed_text) else " "
+    return (before.isalnum() and quote[0].isalnum()) or (after.isalnum() and quote[-1].isalnum())
+
+
+def checks(run: Run) -> list[str]:
+    found = [p for p in run.pairs if p.answer.found]
+    cut = repeat = 0
+    for p in found:
+        for c in p.answer.citations:
+            cut += _word_cut(p.doc, c.chunk_id, c.quote)
+            repeat += bool(c.quote) and c.quote.strip() == p.answer.answer.strip()
+    fields = [v for p in found for v in p.answer.fields.values()]
+    filled = sum(v is not None for v in fields)
+    return [
+        run.name,
+        str(len(found)),
+        str(cut),
+        str(repeat),
+        _ratio(filled, len(fields)),
+        f"{run.seconds / max(1, len({p.doc.name for p in run.pairs})):.2f}",
+    ]
+
+
+def prepare_or_reuse(docs: list[Doc], settings: Settings, reuse: bool) -> float:
+    t0 = time.perf_counter()
+    cache = RESULTS / "extractive_prep.pkl"
+    # -- a changed selector configuration makes the kept selection stale --
+    key = hashlib.sha256(
+        ("".join(d.name + d.text for d in docs) + settings.select.model_dump_json()).encode()
+    ).hexdigest()
+    if reuse and cache.is_file():
+        saved = pickle.loads(cache.read_bytes())
+        if saved["key"] != key:
+            raise SystemExit(f"{cache} was made for other files or settings; run without --reuse")
+        for d, (chunks, parsed, sel) in zip(docs, saved["docs"], strict=True):
+            d.chunks, d.parsed_text, d.selection = chunks, parsed, sel
+    else:
+        prepare(docs, settings)
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        data = {"key": key, "docs": [(d.chunks, d.parsed_text, d.selection) for d in docs]}
+        cache.write_bytes(pickle.dumps(data))
+    return time.perf_counter() - t0
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -207,110 +353,101 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--baseline", default=BASELINE, help="git revision of the old analyzer")
     ap.add_argument("--no-baseline", action="store_true")
     ap.add_argument(
-        "--reuse",
-        action="store_true",
-        help="reuse the last run's parse/chunk/selection (bench/results)",
+        "--reuse", action="store_true", help="reuse the last run's parse/chunk/selection"
     )
     ap.add_argument("--show", default=None, help="print the answers to this question id")
     args = ap.parse_args(argv)
 
     settings = load_settings()
     docs = load_docs(args.limit)
-    profile = load_profile("rfp", settings.data_dir)
-    qids = [q.id for q in profile.questions]
-    labelled = {qid for d in docs for qid in d.answerable} | {qid for d in docs for qid in d.gold}
-    missing = labelled - set(qids)
+    qids = [q.id for q in load_profile("rfp", settings.data_dir).questions]
+    missing = {q for d in docs for q in d.answerable | d.gold.keys()} - set(qids)
     if missing:
         raise SystemExit(f"label question ids not in the rfp profile: {sorted(missing)}")
-
-    t0 = time.perf_counter()
-    cache = RESULTS / "extractive_prep.pkl"
-    key = hashlib.sha256("".join(d.name + d.text for d in docs).encode()).hexdigest()
-    if args.reuse and cache.is_file():
-        saved = pickle.loads(cache.read_bytes())
-        if saved["key"] != key:
-            raise SystemExit(f"{cache} was made for other files; run without --reuse")
-        for d, (chunks, parsed, sel) in zip(docs, saved["docs"], strict=True):
-            d.chunks, d.parsed_text, d.selection = chunks, parsed, sel
-    else:
-        prepare(docs, settings)
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        cache.write_bytes(
-            pickle.dumps(
-                {"key": key, "docs": [(d.chunks, d.parsed_text, d.selection) for d in docs]}
-            )
-        )
-    prep_s = time.perf_counter() - t0
+    prep_s = prepare_or_reuse(docs, settings, args.reuse)
+    for d in docs:
+        d.reach = ceiling_hits(d)
     abase._load_builtin()
-    runs: list[tuple[str, Result]] = []
+    runs: list[Run] = []
     if not args.no_baseline:
-        runs.append(
-            (f"before ({args.baseline})", evaluate(load_baseline(args.baseline), docs, settings))
-        )
-    runs.append(("after (working tree)", evaluate(abase._REGISTRY["extractive"], docs, settings)))
-    ceil = ceiling(docs)
+        base = load_baseline(args.baseline)
+        runs.append(evaluate(f"before ({args.baseline})", base, docs, settings))
+    runs.append(evaluate("after", abase._REGISTRY["extractive"], docs, settings))
+    after = runs[-1]
 
-    n_pos = {q: sum(q in d.answerable for d in docs) for q in qids}
-    n_neg = {q: len(docs) - n_pos[q] for q in qids}
+    n_files = {s: sum(d.split == s for d in docs) for s in SPLITS}
     print(
         f"# Extractive analyzer on {len(docs)} labelled RFP files "
-        f"(rfp profile, hybrid selection; parse+chunk+select {prep_s:.0f}s)\n"
+        f"({n_files['dev']} dev, {n_files['held-out']} held out; rfp profile, "
+        f"{settings.select.scorer} selection; parse+chunk+select {prep_s:.0f}s)\n"
     )
-    head = (
-        "| question | n | "
-        + " | ".join(f"acc {n}" for n, _ in runs)
-        + " | ceiling | "
-        + " | ".join(f"false found {n.split()[0]}" for n, _ in runs)
-        + " |"
-    )
-    print(head)
-    print("|" + "---|" * (head.count("|") - 1))
+    print("Pairs are answerable+unanswerable (file, question); 'right' = the cited sentence")
+    print("overlaps a labelled passage. Target: precision >= 0.9 on the held-out half.\n")
+    head = ["split", "analyzer", "pairs", "precision", "coverage", "recall", "false found"]
+    rows = []
+    for split in SPLITS:
+        for r in runs:
+            sc = score(p for p in r.pairs if p.doc.split == split)
+            rows.append([split, r.name, *sc.cells()[:5]])
+    _table(head, rows)
+    ceil = [
+        [s, _ratio(sc.ceiling, sc.answerable)]
+        for s in SPLITS
+        for sc in [score(p for p in after.pairs if p.doc.split == s)]
+    ]
+    _table(["split", "selection ceiling"], ceil)
 
-    def pct(k: int, n: int) -> str:
-        return f"{k}/{n} ({100 * k / n:.0f}%)" if n else "-"
+    print(f"## Calibration sweep (dev half; shipped floor {CONFIDENCE_FLOOR})\n")
+    dev = [p for p in after.pairs if p.doc.split == "dev"]
+    sweep = []
+    for floor in sorted({*SWEEP, CONFIDENCE_FLOOR}):
+        sc = score(dev, floor)
+        mark = " (shipped)" if floor == CONFIDENCE_FLOOR else ""
+        sweep.append([f"{floor:.2f}{mark}", *sc.cells()[1:5]])
+    _table(["confidence floor", "precision", "coverage", "recall", "false found"], sweep)
 
+    print("## Per question (after): precision / coverage\n")
+    rows = []
     for q in qids:
-        cells = [pct(r.hits[q], n_pos[q]) for _, r in runs]
-        ff = [pct(r.false_found[q], n_neg[q]) for _, r in runs]
-        print(
-            f"| {q} | {n_pos[q]} | "
-            + " | ".join(cells)
-            + f" | {pct(ceil[q], n_pos[q])} | "
-            + " | ".join(ff)
-            + " |"
-        )
-    tot_pos, tot_neg = sum(n_pos.values()), sum(n_neg.values())
-    cells = [pct(sum(r.hits.values()), tot_pos) for _, r in runs]
-    ff = [pct(sum(r.false_found.values()), tot_neg) for _, r in runs]
-    print(
-        f"| **all** | {tot_pos} | "
-        + " | ".join(cells)
-        + f" | {pct(sum(ceil.values()), tot_pos)} | "
-        + " | ".join(ff)
-        + " |"
+        cells = [q]
+        for split in SPLITS:
+            sc = score(p for p in after.pairs if p.doc.split == split and p.qid == q)
+            cells += [_ratio(sc.right, sc.found), _ratio(sc.found_answerable, sc.answerable)]
+        rows.append(cells)
+    _table(
+        ["question", "dev precision", "dev coverage", "held-out precision", "held-out coverage"],
+        rows,
     )
-    print()
-    for n, r in runs:
-        print(
-            f"{n}: analyzer time {r.seconds:.1f}s for {len(docs)} documents "
-            f"({r.seconds / max(1, len(docs)):.2f}s each); quote length median "
-            f"{statistics.median(r.quote_chars or [0]):.0f} chars, mean "
-            f"{statistics.fmean(r.quote_chars or [0]):.0f}"
-        )
+
+    print("## Answers given: quotes and fields\n")
+    _table(
+        [
+            "analyzer",
+            "answers",
+            "quotes cut mid-word",
+            "quotes = answer",
+            "fields filled",
+            "s/file",
+        ],
+        [checks(r) for r in runs],
+    )
     if args.show:
-        for d in docs:
-            print(f"\n## {d.name} ({'gold' if args.show in d.answerable else 'no gold'})")
-            for n, r in runs:
-                a = r.answers.get((d.name, args.show))
-                if a is None:
-                    continue
-                span = quote_span(d, a)
-                ok = span is not None and overlaps(span, d.gold.get(args.show, []))
-                text = a.answer.replace("\n", " ")[:220]
-                print(
-                    f"- {n.split()[0]} [{'HIT' if ok else 'miss'}] found={a.found} "
-                    f"fields={json.dumps(a.fields)[:160]}\n    {text}"
-                )
+        show(args.show, docs, runs)
+
+
+def show(qid: str, docs: list[Doc], runs: list[Run]) -> None:
+    for d in docs:
+        print(f"\n## {d.name} ({d.split}; {'answerable' if qid in d.answerable else 'no answer'})")
+        for r in runs:
+            p = next((p for p in r.pairs if p.doc is d and p.qid == qid), None)
+            if p is None:
+                continue
+            a = p.answer
+            conf = f" conf={a.confidence:.2f}" if a.confidence is not None else ""
+            print(
+                f"- {r.name.split()[0]} [{'HIT' if p.hit else 'miss'}] found={a.found}{conf} "
+                f"fields={json.dumps(a.fields)[:200]}\n    {a.answer.replace(chr(10), ' ')[:240]}"
+            )
 
 
 if __name__ == "__main__":

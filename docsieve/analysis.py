@@ -97,6 +97,13 @@ class Answer(BaseModel):
     fields: dict[str, Any] = Field(default_factory=dict)
     citations: list[Citation] = Field(default_factory=list)
     extractive: bool = Field(False, description="built by the extractive analyzer, not a model")
+    # -- added by issue 11: the extractive analyzer's confidence, and the sections it would
+    #    read first, listed also when it abstains (found=False) so the reader knows where
+    #    to look; model answers leave both empty --
+    confidence: float | None = Field(None, ge=0.0, le=1.0, description="extractive only")
+    candidates: list[Citation] = Field(
+        default_factory=list, description="best candidate sections, best first"
+    )
 
 
 class Usage(BaseModel):
