@@ -40,17 +40,7 @@ def analyze_flow(run_id: int, settings: Settings) -> AnalyzeSummary:
             sel = load_selection(s, run_id, doc_id)
         stages.ensure_budgets(db, settings, run_id, doc_id)
         profile = load_profile(sel.profile, settings.data_dir)
-        outcome = stages.analyze_stage(
-            db,
-            settings,
-            run_id,
-            doc_id,
-            sel,
-            profile,
-            main,
-            resources.prices(settings.data_dir),
-            cheaper,
-        )
+        outcome = stages.analyze_stage(db, run_id, doc_id, sel, profile, main, cheaper)
         if outcome.analysis is not None:
             out.analyses.append(outcome.analysis)
         else:

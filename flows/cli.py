@@ -260,7 +260,7 @@ def replay(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Re-execute a run's analysis from the call log (offline), or against another model."""
-    from analyzers.api import replay as do_replay
+    from analyzers.replay import replay as do_replay
     from storage.calls_repo import CallStore
 
     settings = _settings()

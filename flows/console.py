@@ -19,7 +19,7 @@ from docsieve.text import format_pages
 from docsieve.types import Chunk, IngestResult
 
 if TYPE_CHECKING:
-    from analyzers.api import ReplayReport
+    from analyzers.replay import ReplayReport
     from docsieve.analysis import DocumentAnalysis
     from flows.run import RunSummary
     from flows.select import SelectSummary

@@ -98,17 +98,7 @@ def process_document_plain(
     main, cheaper = resources.analyzers(settings)
     stages.ensure_budgets(db, settings, run_id, document_id)
     with _stage2_slot(settings):
-        outcome = stages.analyze_stage(
-            db,
-            settings,
-            run_id,
-            document_id,
-            sel,
-            profile,
-            main,
-            resources.prices(settings.data_dir),
-            cheaper,
-        )
+        outcome = stages.analyze_stage(db, run_id, document_id, sel, profile, main, cheaper)
     stages.record_stage1_ledger(
         db,
         run_id,

@@ -12,11 +12,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from docsieve.errors import BudgetExceededError, DocsieveError, InputError, StorageError
+from docsieve.errors import DocsieveError, InputError, StorageError
 from docsieve.profiles import GENERIC_PROFILE, Profile, load_profile, profile_name_for
 from docsieve.selection import DocumentSelection
 from docsieve.settings import Settings
@@ -28,8 +28,9 @@ from storage.db import Database
 
 if TYPE_CHECKING:
     from analyzers.api import Analyzer
+    from analyzers.budget import AnalyzeOutcome
     from analyzers.pricing import PriceTable
-    from docsieve.analysis import AnalysisRequest, DocumentAnalysis
+    from docsieve.analysis import DocumentAnalysis
     from extractors.base import Scorer
 
 log = logging.getLogger(__name__)
@@ -233,102 +234,30 @@ def ensure_budgets(
         )
 
 
-@dataclass
-class AnalyzeOutcome:
-    analysis: DocumentAnalysis | None
-    deferred: bool = False
-    degraded: list[str] = field(default_factory=list)
-    reason: str | None = None
-
-
-def _estimate(
-    req: AnalysisRequest, prices: PriceTable, model: str, encoding: str
-) -> tuple[int, float]:
-    """Worst-case tokens and dollars of a request: estimated input plus max output."""
-    from docsieve.analysis import Usage
-
-    est_in = count_tokens(
-        req.model_dump_json(include={"instructions", "sections", "questions", "answer_schema"}),
-        encoding,
-    )
-    usd = prices.cost(Usage(input_tokens=est_in, output_tokens=req.max_tokens), model) or 0.0
-    return est_in + req.max_tokens, usd
-
-
-def _drop_lowest(sel: DocumentSelection) -> bool:
-    """Drop the lowest-scoring selected chunk of a question that keeps at least one."""
-    best: tuple[float, int, int] | None = None
-    for qi, q in enumerate(sel.questions):
-        if len(q.chunks) < 2:
-            continue
-        ci = min(range(len(q.chunks)), key=lambda i: q.chunks[i].score)
-        if best is None or q.chunks[ci].score < best[0]:
-            best = (q.chunks[ci].score, qi, ci)
-    if best is None:
-        return False
-    _, qi, ci = best
-    del sel.questions[qi].chunks[ci]
-    return True
-
-
 def analyze_stage(
     db: Database,
-    settings: Settings,
     run_id: int,
     document_id: int,
     selection: DocumentSelection,
     profile: Profile,
     analyzer: Analyzer,
-    prices: PriceTable,
     cheaper: Analyzer | None = None,
 ) -> AnalyzeOutcome:
-    """Stage 2 within the run's and the document's budgets.
+    """Stage 2 within the run's and the document's budgets; a finished analysis is reused."""
+    from analyzers.budget import AnalyzeOutcome, analyze_within_budget
 
-    The worst-case cost is reserved before the call. When it doesn't fit, the
-    run degrades in this order: drop the lowest-scoring sections, switch to the
-    cheaper model, defer the document to the next run. What was done is returned.
-    """
     done = stored_analysis(db, run_id, document_id)
     if done is not None:
         return AnalyzeOutcome(done)
-    degraded: list[str] = []
-    sel = selection.model_copy(deep=True)
-    chosen = analyzer
-    while True:
-        req = chosen.request_for(sel, profile)
-        tokens, usd = _estimate(req, prices, req.model, settings.encoding)
-        try:
-            with db.session() as s:
-                reservation = budget.reserve(s, run_id, document_id, tokens, usd)
-            break
-        except BudgetExceededError as exc:
-            if _drop_lowest(sel):
-                if not degraded or not degraded[-1].startswith("dropped"):
-                    degraded.append("dropped lowest-scoring sections")
-                continue
-            if cheaper is not None and chosen is not cheaper:
-                chosen = cheaper
-                sel = selection.model_copy(deep=True)
-                degraded.append("switched to the cheaper model")
-                continue
-            degraded.append("deferred to the next run")
-            return AnalyzeOutcome(None, deferred=True, degraded=degraded, reason=f"budget: {exc}")
-    try:
-        analysis = chosen.analyze(sel, profile, run_id=run_id, document_id=document_id)
-    except BaseException:
-        with db.session() as s:
-            budget.release(s, reservation)
-        raise
-    spent_usd = analysis.cost_usd or 0.0
-    spent_tokens = (
-        analysis.usage.input_tokens
-        + analysis.usage.output_tokens
-        + analysis.usage.cache_write_tokens
-        + analysis.usage.cache_read_tokens
+    return analyze_within_budget(
+        analyzer,
+        selection,
+        profile,
+        budget.StoredBudget(db, run_id, document_id),
+        cheaper=cheaper,
+        run_id=run_id,
+        document_id=document_id,
     )
-    with db.session() as s:
-        budget.settle(s, reservation, spent_tokens, spent_usd)
-    return AnalyzeOutcome(analysis, degraded=degraded)
 
 
 def record_stage1_ledger(
