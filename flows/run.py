@@ -278,12 +278,10 @@ def run_with_runner(root: str, settings: Settings, **kwargs: Any) -> RunSummary:
 
         threads: Any = ThreadPoolTaskRunner(max_workers=settings.run.workers)
         return run_flow.with_options(task_runner=threads)(root, settings, **kwargs)
-    try:
-        from prefect_dask import DaskTaskRunner
-    except ImportError as exc:
-        raise ConfigError(
-            "run.task_runner = 'dask' needs prefect-dask: pip install prefect-dask"
-        ) from exc
+    # -- prefect-dask is a dependency of docsieve (pyproject.toml): imported here only
+    #    because dask is slow to import and most runs never need it --
+    from prefect_dask import DaskTaskRunner
+
     dask_runner: Any
     if settings.run.dask_address:
         dask_runner = DaskTaskRunner(address=settings.run.dask_address)
