@@ -8,7 +8,9 @@ at once. Invalid output gets one repair attempt (the validation error is
 sent back), then the chain moves on. When every provider failed, the newest
 cached response to the same content (any model) is served; failing that the
 document is marked degraded with the reason. Every step is recorded in the
-returned outcome and every call in the store's ``model_calls`` log.
+returned outcome and every call in the store's ``model_calls`` log (through
+:class:`analyzers.calls.CallRecorder`). Budgets are not checked here: a request
+is admitted on its budget before it enters the chain (:mod:`analyzers.budget`).
 """
 
 from __future__ import annotations
