@@ -5,17 +5,9 @@ Entry points: :func:`analyze_document`, :func:`analyze_documents` (batch mode),
 live behind :class:`analyzers.base.Provider`, registered by name.
 """
 
-from analyzers.api import (
-    Analyzer,
-    AnswerDiff,
-    DocumentReplay,
-    ReplayReport,
-    analyze_document,
-    analyze_documents,
-    diff_answers,
-    replay,
-)
+from analyzers.api import Analyzer, analyze_document, analyze_documents
 from analyzers.base import Provider, get_provider, primary_spec, provider_names
+from analyzers.replay import AnswerDiff, DocumentReplay, ReplayReport, diff_answers, replay
 
 __all__ = [
     "Analyzer",

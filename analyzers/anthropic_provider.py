@@ -17,13 +17,19 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from analyzers.base import Provider, register, require_key, sdk_errors
+from analyzers.base import BatchResults, Provider, register, require_key
 from analyzers.pricing import PriceTable
-from analyzers.prompt import TOOL_DESCRIPTION, TOOL_NAME, render_user_message, validate_answers
+from analyzers.prompt import (
+    TOOL_DESCRIPTION,
+    TOOL_NAME,
+    local_token_count,
+    render_user_message,
+    validate_answers,
+)
+from analyzers.sdk_errors import sdk_errors
 from docsieve.analysis import AnalysisRequest, ProviderResponse, Usage
 from docsieve.errors import InvalidOutputError, ProviderError
 from docsieve.settings import Settings
-from docsieve.tokens import count_tokens
 
 BATCH_ITEM_FAILURES = ("errored", "expired", "canceled")
 # -- "Forced tool use returns an error" on these models (platform.claude.com, What's new in
@@ -34,10 +40,7 @@ NO_FORCED_TOOL_CHOICE = ("claude-sonnet-5-5",)
 @register
 class AnthropicProvider(Provider):
     name = "anthropic"
-    supports_tools = True
     supports_batch = True
-    supports_count_tokens = True
-    supports_prompt_cache = True
 
     def __init__(self, settings: Settings, model: str) -> None:
         super().__init__(settings, model)
@@ -74,16 +77,12 @@ class AnthropicProvider(Provider):
             self._client = None
 
     # -- request building --
-    def prefix_tokens(self, request: AnalysisRequest) -> int:
-        """tiktoken estimate of the cacheable prefix (tool schema + instructions)."""
-        return count_tokens(
-            request.instructions + json.dumps(request.answer_schema), self.settings.encoding
-        )
-
     def caching_pays(self, request: AnalysisRequest) -> bool:
+        """The cacheable prefix (tool schema + instructions) reaches the model's minimum."""
         if not self.settings.analyze.prompt_caching:
             return False
-        return self.prefix_tokens(request) >= self.prices.min_cache_tokens(request.model)
+        prefix = local_token_count(request, self.settings.encoding, prefix_only=True)
+        return prefix >= self.prices.min_cache_tokens(request.model)
 
     def build_params(self, request: AnalysisRequest) -> dict[str, Any]:
         system: dict[str, Any] = {"type": "text", "text": request.instructions}
@@ -109,8 +108,8 @@ class AnthropicProvider(Provider):
             "messages": [{"role": "user", "content": render_user_message(request)}],
         }
 
-    # -- token counting --
-    def estimate_input_tokens(self, request: AnalysisRequest) -> tuple[int, str]:
+    # -- token counting: Claude's own count, the local one if that fails --
+    def count_input_tokens(self, request: AnalysisRequest) -> tuple[int, str]:
         params = self.build_params(request)
         try:
             res = self.client.messages.count_tokens(
@@ -122,7 +121,7 @@ class AnthropicProvider(Provider):
             )
             return int(res.input_tokens), "count_tokens"
         except Exception:  # -- any failure of the count: fall back to the estimate --
-            return super().estimate_input_tokens(request)
+            return super().count_input_tokens(request)
 
     def wire_request(self, request: AnalysisRequest) -> dict[str, Any]:
         return self.build_params(request)
@@ -135,9 +134,7 @@ class AnthropicProvider(Provider):
             message = self.client.messages.create(**params)
         latency = time.perf_counter() - start
         raw = message.model_dump(mode="json", exclude_none=False)
-        resp = self.parse_raw(request, params, raw)
-        resp.latency_s = latency
-        return resp
+        return self.parse_raw(request, params, raw).model_copy(update={"latency_s": latency})
 
     def parse_raw(
         self,
@@ -208,7 +205,7 @@ class AnthropicProvider(Provider):
         items: list[tuple[str, AnalysisRequest]],
         *,
         sleep: Callable[[float], None] = time.sleep,
-    ) -> dict[str, ProviderResponse | ProviderError]:
+    ) -> BatchResults:
         """Send the requests as one batch, wait for it, and collect every item.
 
         Items that errored, expired or were canceled, and items whose answer is
@@ -237,7 +234,7 @@ class AnthropicProvider(Provider):
                 waited += poll
                 batch = self.client.messages.batches.retrieve(batch.id)
             results = list(self.client.messages.batches.results(batch.id))
-        out: dict[str, ProviderResponse | ProviderError] = {}
+        out: BatchResults = {}
         for item in results:
             cid = item.custom_id
             if cid not in by_id:

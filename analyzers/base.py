@@ -9,13 +9,13 @@ Providers register by name (``anthropic``, ``openai``, ``local``,
 
 from __future__ import annotations
 
-import re
+import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
-from docsieve.analysis import AnalysisRequest, DocumentAnalysis, ProviderResponse
+from docsieve.analysis import AnalysisRequest, DocumentAnalysis, ProviderResponse, Usage
 from docsieve.errors import ConfigError, ProviderError, UnknownNameError
 from docsieve.settings import Settings
 
@@ -46,14 +46,29 @@ class CallLog(Protocol):
     def analyses(self, run_id: int) -> list[DocumentAnalysis]: ...
 
 
+@dataclass(frozen=True)
+class Estimate:
+    """The worst case of one request before it is sent: every budget check uses this."""
+
+    input_tokens: int
+    output_tokens: int  # -- the request's max_tokens: the most it can answer --
+    usd: float | None  # -- None: the model has no price on file --
+    source: str  # -- where input_tokens comes from: count_tokens, tiktoken-estimate --
+
+    @property
+    def tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+
+BatchResults = dict[str, ProviderResponse | ProviderError]
+
+
 class Provider(ABC):
     """A model provider. Subclasses set the class attributes and implement ``execute``."""
 
     name: ClassVar[str]
-    supports_tools: ClassVar[bool] = False
+    # -- run_batch sends many requests as one asynchronous batch (Message Batches) --
     supports_batch: ClassVar[bool] = False
-    supports_count_tokens: ClassVar[bool] = False
-    supports_prompt_cache: ClassVar[bool] = False
     # -- extractive answers are not a model's: callers mark them --
     extractive: ClassVar[bool] = False
     # -- network providers are served from the log on replay; offline ones re-run --
@@ -82,17 +97,38 @@ class Provider(ABC):
         """What would be sent on the wire (for the log of failed calls)."""
         return {}
 
-    def estimate_input_tokens(self, request: AnalysisRequest) -> tuple[int, str]:
-        """Input tokens before sending and where the number comes from."""
-        import json
+    def estimate(self, request: AnalysisRequest) -> Estimate:
+        """Tokens and dollars this request may cost at most: its input and ``max_tokens``."""
+        from analyzers.pricing import PriceTable
 
-        from analyzers.prompt import render_user_message
-        from docsieve.tokens import count_tokens
-
-        text = (
-            request.instructions + json.dumps(request.answer_schema) + render_user_message(request)
+        n, source = self.count_input_tokens(request)
+        usd = PriceTable.load(self.settings.data_dir).cost(
+            Usage(input_tokens=n, output_tokens=request.max_tokens), request.model
         )
-        return count_tokens(text, self.settings.encoding), "tiktoken-estimate"
+        return Estimate(n, request.max_tokens, usd, source)
+
+    def count_input_tokens(self, request: AnalysisRequest) -> tuple[int, str]:
+        """Input tokens of the request and where the number comes from.
+
+        The default counts locally; providers that can ask their API do so.
+        """
+        from analyzers.prompt import local_token_count
+
+        return local_token_count(request, self.settings.encoding), "tiktoken-estimate"
+
+    def run_batch(
+        self,
+        items: list[tuple[str, AnalysisRequest]],
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> BatchResults:
+        """Send (custom id, request) pairs as one batch; only if ``supports_batch``."""
+        raise ProviderError(
+            f"provider {self.name!r} has no batch API",
+            provider=self.name,
+            model=self.model,
+            kind="unsupported",
+        )
 
     def close(self) -> None:  # noqa: B027 -- optional hook, most providers hold nothing
         """Release clients; the default holds none."""
@@ -150,147 +186,6 @@ def primary_spec(settings: Settings) -> str:
 def get_provider(spec: str, settings: Settings) -> Provider:
     name, model = parse_spec(spec, settings)
     return _REGISTRY[name](settings, model)
-
-
-# -- errors of the Stainless-generated SDKs (anthropic, openai) share one shape --
-_SPEND_RE = re.compile(
-    r"credit|billing|balance|spend|quota|payment|insufficient_quota", re.IGNORECASE
-)
-
-
-def retry_after_seconds(headers: Any) -> float | None:
-    if headers is None:
-        return None
-    ms = headers.get("retry-after-ms")
-    if ms:
-        try:
-            return float(ms) / 1000.0
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        from email.utils import parsedate_to_datetime
-
-        try:
-            import datetime as dt
-
-            when = parsedate_to_datetime(value)
-            return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
-        except (TypeError, ValueError):
-            return None
-
-
-@contextmanager
-def sdk_errors(sdk: str, *, provider: str, model: str) -> Iterator[None]:
-    """Map exceptions raised by the ``sdk`` package to ProviderError; others propagate."""
-    try:
-        yield
-    except ProviderError:
-        raise
-    except Exception as exc:
-        if type(exc).__module__.startswith(sdk):
-            raise map_sdk_error(exc, provider=provider, model=model) from exc
-        raise
-
-
-def map_sdk_error(exc: Exception, *, provider: str, model: str) -> ProviderError:
-    """Turn an SDK exception into a ProviderError with ``retryable`` and ``kind``.
-
-    Works on the anthropic and openai SDKs by duck typing: both raise
-    ``APITimeoutError``/``APIConnectionError`` and ``APIStatusError`` with
-    ``status_code``, ``response`` and ``body``.
-    """
-    cls = type(exc).__name__
-    if cls == "APITimeoutError":
-        return ProviderError(
-            f"{provider} request timed out",
-            provider=provider,
-            model=model,
-            retryable=True,
-            kind="timeout",
-        )
-    status = getattr(exc, "status_code", None)
-    if status is None:
-        return ProviderError(
-            f"{provider} connection failed: {cls}",
-            provider=provider,
-            model=model,
-            retryable=True,
-            kind="connection",
-        )
-    response = getattr(exc, "response", None)
-    headers = getattr(response, "headers", None)
-    message = _body_message(getattr(exc, "body", None)) or str(exc)
-    ctx: dict[str, Any] = {"status": status}
-    if status in (400, 402, 403, 429) and _SPEND_RE.search(message):
-        return ProviderError(
-            f"{provider} spend limit: {message}",
-            provider=provider,
-            model=model,
-            retryable=False,
-            kind="spend_limit",
-            **ctx,
-        )
-    if status == 429:
-        return ProviderError(
-            f"{provider} rate limited: {message}",
-            provider=provider,
-            model=model,
-            retryable=True,
-            kind="rate_limit",
-            retry_after=retry_after_seconds(headers),
-            **ctx,
-        )
-    if status == 529:
-        return ProviderError(
-            f"{provider} overloaded: {message}",
-            provider=provider,
-            model=model,
-            retryable=True,
-            kind="overloaded",
-            retry_after=retry_after_seconds(headers),
-            **ctx,
-        )
-    if status >= 500 or status == 408:
-        return ProviderError(
-            f"{provider} server error {status}: {message}",
-            provider=provider,
-            model=model,
-            retryable=True,
-            kind="server",
-            retry_after=retry_after_seconds(headers),
-            **ctx,
-        )
-    if status == 401:
-        return ProviderError(
-            f"{provider} authentication failed",
-            provider=provider,
-            model=model,
-            retryable=False,
-            kind="auth",
-            **ctx,
-        )
-    return ProviderError(
-        f"{provider} rejected the request ({status}): {message}",
-        provider=provider,
-        model=model,
-        retryable=False,
-        kind="invalid_request",
-        **ctx,
-    )
-
-
-def _body_message(body: Any) -> str:
-    if isinstance(body, dict):
-        err = body.get("error", body)
-        if isinstance(err, dict):
-            return str(err.get("message") or err.get("type") or "")
-        return str(err)
-    return ""
 
 
 def require_key(settings: Settings, key: str, provider: str) -> str:

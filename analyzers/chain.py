@@ -8,7 +8,9 @@ at once. Invalid output gets one repair attempt (the validation error is
 sent back), then the chain moves on. When every provider failed, the newest
 cached response to the same content (any model) is served; failing that the
 document is marked degraded with the reason. Every step is recorded in the
-returned outcome and every call in the store's ``model_calls`` log.
+returned outcome and every call in the store's ``model_calls`` log (through
+:class:`analyzers.calls.CallRecorder`). Budgets are not checked here: a request
+is admitted on its budget before it enters the chain (:mod:`analyzers.budget`).
 """
 
 from __future__ import annotations
@@ -18,35 +20,17 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-from analyzers.base import CallLog, Provider, get_provider, primary_spec
+from analyzers.base import CallLog, Estimate, Provider, get_provider, primary_spec
+from analyzers.calls import CallRecorder, ChainOutcome, call_fields
 from analyzers.pricing import PriceTable
 from analyzers.ratelimit import RateLimiter, Reservation
 from docsieve.analysis import AnalysisRequest, ProviderResponse, Step, Usage
-from docsieve.errors import (
-    BudgetExceededError,
-    DocsieveError,
-    InvalidOutputError,
-    ProviderError,
-)
+from docsieve.errors import DocsieveError, InvalidOutputError, ProviderError
 from docsieve.settings import Settings
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class ChainOutcome:
-    """What the chain did for one request."""
-
-    status: str  # -- analysed, cached or degraded --
-    reason: str | None = None
-    response: ProviderResponse | None = None
-    request_hash: str | None = None
-    steps: list[Step] = field(default_factory=list)
-    usage: Usage = field(default_factory=Usage)
-    cost_usd: float | None = 0.0
 
 
 @dataclass
@@ -86,6 +70,7 @@ class FallbackChain:
         self.sleep = sleep
         self.use_cache = use_cache
         self.prices = PriceTable.load(settings.data_dir)
+        self.recorder = CallRecorder(store, self.prices, use_cache=use_cache)
         self._rng = random.Random(seed)
         self._providers: dict[str, Provider] = {}
         self._lock = threading.Lock()
@@ -119,7 +104,13 @@ class FallbackChain:
         document_id: int | None = None,
         first_reason: str | None = None,
         skip_specs: int = 0,
+        estimate: Estimate | None = None,
     ) -> ChainOutcome:
+        """Run ``base`` down the chain.
+
+        ``estimate`` is the first provider's estimate of ``base``, made when the
+        budget admitted it: reused for the call log and the rate limiter.
+        """
         out = ChainOutcome(status="degraded")
         reasons = [first_reason] if first_reason else []
         for spec in self.specs[skip_specs:]:
@@ -154,7 +145,7 @@ class FallbackChain:
                 continue
             req = base.model_copy(update={"model": prov.model, "repair_note": None})
             rhash = req.request_hash(prov.name)
-            cached = self._cached(prov, rhash)
+            cached = self.recorder.cached(prov, rhash)
             if cached is not None:
                 out.steps.append(
                     Step(
@@ -176,6 +167,7 @@ class FallbackChain:
                 run_id=run_id,
                 document_id=document_id,
                 fallback_reason=reason,
+                estimate=estimate if spec == self.specs[0] else None,
             )
             if isinstance(result, ProviderResponse):
                 out.status, out.response, out.request_hash = "analysed", result, rhash
@@ -196,31 +188,64 @@ class FallbackChain:
             reasons.append(f"{spec}: {result.reason}")
         return self._last_resort(base, out, "; ".join(reasons) or "no provider configured")
 
-    def _cached(self, prov: Provider, rhash: str) -> ProviderResponse | None:
-        if self.store is None or not self.use_cache or prov.offline:
-            return None
-        return self.store.cache_get(rhash)
+    def refuse(
+        self,
+        base: AnalysisRequest,
+        why: str,
+        *,
+        run_id: int | None = None,
+        document_id: int | None = None,
+        estimate: Estimate | None = None,
+    ) -> ChainOutcome:
+        """The budget refused ``base`` before any call: record it, then the last resort."""
+        out = ChainOutcome(status="degraded")
+        spec = self.specs[0]
+        reason = f"{spec}: budget: {why}"
+        try:
+            prov = self.provider(spec)
+        except DocsieveError:
+            return self._last_resort(base, out, reason)
+        req = base.model_copy(update={"model": prov.model, "repair_note": None})
+        log = call_fields(
+            prov,
+            req,
+            req.request_hash(prov.name),
+            run_id=run_id,
+            document_id=document_id,
+            estimate=estimate,
+        )
+        self.recorder.record(out, log, req, prov, status="error", kind="budget", message=why)
+        out.steps.append(
+            Step(
+                provider=prov.name,
+                model=prov.model,
+                outcome="fallback",
+                message=f"budget: {why}",
+                fallback_reason=f"budget: {why}",
+            )
+        )
+        logger.warning("stage 2: not sent, over budget: %s", why)
+        return self._last_resort(base, out, reason)
 
     def _last_resort(self, base: AnalysisRequest, out: ChainOutcome, reason: str) -> ChainOutcome:
-        if self.store is not None and self.use_cache:
-            cached = self.store.cache_get_content(base.content_hash())
-            if cached is not None:
-                req = base.model_copy(update={"model": cached.model})
-                out.steps.append(
-                    Step(
-                        provider=cached.provider,
-                        model=cached.model,
-                        outcome="cache_hit",
-                        message="cached fallback",
-                    )
+        cached = self.recorder.cached_content(base)
+        if cached is not None:
+            req = base.model_copy(update={"model": cached.model})
+            out.steps.append(
+                Step(
+                    provider=cached.provider,
+                    model=cached.model,
+                    outcome="cache_hit",
+                    message="cached fallback",
                 )
-                out.status, out.response = "cached", cached
-                out.request_hash = req.request_hash(cached.provider)
-                out.reason = (
-                    f"every provider failed ({reason}); served the cached response "
-                    f"of {cached.provider}:{cached.model}"
-                )
-                return out
+            )
+            out.status, out.response = "cached", cached
+            out.request_hash = req.request_hash(cached.provider)
+            out.reason = (
+                f"every provider failed ({reason}); served the cached response "
+                f"of {cached.provider}:{cached.model}"
+            )
+            return out
         out.status, out.reason = "degraded", f"every provider failed: {reason}"
         logger.warning("stage 2: degraded: %s", out.reason)
         return out
@@ -237,35 +262,29 @@ class FallbackChain:
         document_id: int | None,
         fallback_reason: str | None,
         repaired: bool = False,
+        estimate: Estimate | None = None,
     ) -> ProviderResponse | _Failure:
         a = self.settings.analyze
         retries = 0
         attempt = 0
-        estimate: tuple[int, str] | None = None
         while True:
             attempt += 1
-            log: dict[str, Any] = {
-                "run_id": run_id,
-                "document_id": document_id,
-                "provider": prov.name,
-                "model": req.model,
-                "attempt": attempt,
-                "request_hash": rhash,
-                "fallback_reason": fallback_reason if attempt == 1 else None,
-            }
-            try:
-                # -- counted once per request text (count_tokens is a call too) --
-                if estimate is None:
-                    estimate = prov.estimate_input_tokens(req)
-                est, src = estimate
-                log.update(estimated_input_tokens=est, estimate_source=src)
-                self._check_budget(prov, req, est)
-            except BudgetExceededError as exc:
-                self._record(out, log, req, prov, status="error", kind="budget", message=str(exc))
-                return _Failure(f"budget: {exc}")
+            # -- counted once per request text (count_tokens is a call too) --
+            if estimate is None:
+                estimate = prov.estimate(req)
+            log = call_fields(
+                prov,
+                req,
+                rhash,
+                run_id=run_id,
+                document_id=document_id,
+                attempt=attempt,
+                fallback_reason=fallback_reason if attempt == 1 else None,
+                estimate=estimate,
+            )
             # -- offline analyzers use no API quota --
             reservation = (
-                self.limiter.acquire(est, req.max_tokens)
+                self.limiter.acquire(estimate.input_tokens, req.max_tokens)
                 if not prov.offline
                 else Reservation(0.0, 0, 0)
             )
@@ -279,7 +298,7 @@ class FallbackChain:
                     usage.input_tokens + usage.cache_write_tokens + usage.cache_read_tokens,
                     usage.output_tokens,
                 )
-                self._record(
+                self.recorder.record(
                     out,
                     log,
                     req,
@@ -309,7 +328,7 @@ class FallbackChain:
                 return _Failure(f"invalid output after one repair ({exc.kind}): {exc}")
             except ProviderError as exc:
                 self.limiter.settle(reservation, 0, 0)
-                self._record(
+                self.recorder.record(
                     out,
                     log,
                     req,
@@ -322,7 +341,13 @@ class FallbackChain:
                 if exc.retryable and retries < a.max_retries:
                     retries += 1
                     delay = self._backoff(retries, exc.retry_after)
-                    out.steps[-1].message += f"; retry {retries}/{a.max_retries} in {delay:.2f}s"
+                    last = out.steps[-1]
+                    out.steps[-1] = last.model_copy(
+                        update={
+                            "message": f"{last.message}; retry {retries}/{a.max_retries} "
+                            f"in {delay:.2f}s"
+                        }
+                    )
                     self.sleep(delay)
                     continue
                 why = "retries exhausted" if exc.retryable else "not retryable"
@@ -331,7 +356,7 @@ class FallbackChain:
                 )
             except DocsieveError as exc:  # -- configuration: missing key, model path --
                 self.limiter.settle(reservation, 0, 0)
-                self._record(
+                self.recorder.record(
                     out,
                     log,
                     req,
@@ -344,7 +369,7 @@ class FallbackChain:
                 return _Failure(f"config: {exc}", disable=True)
             except Exception as exc:  # -- a bug or an unknown SDK error must not stop the batch --
                 self.limiter.settle(reservation, 0, 0)
-                self._record(
+                self.recorder.record(
                     out,
                     log,
                     req,
@@ -361,93 +386,8 @@ class FallbackChain:
                 u.input_tokens + u.cache_write_tokens + u.cache_read_tokens,
                 u.output_tokens,
             )
-            self.accept(out, log, req, prov, resp, rhash)
+            self.recorder.accept(out, log, req, prov, resp, rhash)
             return resp
-
-    def accept(
-        self,
-        out: ChainOutcome,
-        log: dict[str, Any],
-        req: AnalysisRequest,
-        prov: Provider,
-        resp: ProviderResponse,
-        rhash: str,
-    ) -> None:
-        """Record a successful response: log, usage, cost, response cache."""
-        call_id = self._record(
-            out,
-            log,
-            req,
-            prov,
-            status="ok",
-            usage=resp.usage,
-            response=resp.raw_response,
-            wire=resp.raw_request,
-            latency=resp.latency_s,
-            batch=resp.batch,
-        )
-        if self.store is not None and not prov.offline:
-            self.store.cache_put(rhash, req.content_hash(), resp, call_id)
-
-    def _record(
-        self,
-        out: ChainOutcome,
-        log: dict[str, Any],
-        req: AnalysisRequest,
-        prov: Provider,
-        *,
-        status: str,
-        kind: str | None = None,
-        message: str = "",
-        usage: Usage | None = None,
-        response: dict[str, Any] | None = None,
-        wire: dict[str, Any] | None = None,
-        latency: float = 0.0,
-        batch: bool = False,
-    ) -> int | None:
-        usage = usage or Usage()
-        cost = self.prices.cost(usage, req.model, batch=batch) if usage.total else 0.0
-        out.usage = out.usage + usage
-        if cost is None or out.cost_usd is None:
-            out.cost_usd = None
-        else:
-            out.cost_usd = round(out.cost_usd + cost, 10)
-        out.steps.append(
-            Step(
-                provider=prov.name,
-                model=req.model,
-                attempt=log["attempt"],
-                outcome=status,
-                kind=kind,
-                message=message,
-                fallback_reason=log.get("fallback_reason"),
-                latency_s=latency,
-            )
-        )
-        if self.store is None:
-            return None
-        if wire is None:
-            try:
-                wire = prov.wire_request(req)
-            except Exception:  # -- building the log entry must never hide the real error --
-                wire = None
-        return self.store.log_call(
-            **log,
-            stage="analyze",
-            status=status,
-            error_kind=kind,
-            error_message=message or None,
-            batch=batch,
-            request_json=req.model_dump(mode="json"),
-            wire_request_json=wire,
-            response_json=response,
-            input_tokens=usage.input_tokens,
-            output_tokens=usage.output_tokens,
-            cache_write_tokens=usage.cache_write_tokens,
-            cache_read_tokens=usage.cache_read_tokens,
-            cost_usd=cost,
-            latency_s=latency,
-        )
 
     def _backoff(self, retry: int, retry_after: float | None) -> float:
         cap = self.settings.analyze.max_backoff_s
@@ -456,24 +396,3 @@ class FallbackChain:
         base = self.settings.analyze.backoff_base_s * (2 ** (retry - 1))
         # -- full jitter keeps many workers from retrying in step --
         return float(min(cap, base * (0.5 + self._rng.random() / 2)))
-
-    def _check_budget(self, prov: Provider, req: AnalysisRequest, est: int) -> None:
-        b = self.settings.budget
-        if b.document_tokens is not None and est + req.max_tokens > b.document_tokens:
-            raise BudgetExceededError(
-                f"request needs up to {est + req.max_tokens} tokens; document budget is "
-                f"{b.document_tokens}",
-                provider=prov.name,
-                estimate=est,
-            )
-        if b.document_usd is not None:
-            worst = self.prices.cost(
-                Usage(input_tokens=est, output_tokens=req.max_tokens), req.model
-            )
-            if worst is not None and worst > b.document_usd:
-                raise BudgetExceededError(
-                    f"request may cost up to ${worst:.4f}; document budget is "
-                    f"${b.document_usd:.4f}",
-                    provider=prov.name,
-                    estimate=est,
-                )

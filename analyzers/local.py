@@ -53,9 +53,7 @@ class LocalTransformersProvider(Provider):
         usage = Usage(input_tokens=n_in, output_tokens=int(gen.shape[-1]))
         raw_req = {"model": self.model, "prompt": prompt, "max_new_tokens": request.max_tokens}
         raw_resp = {"text": text, "usage": usage.model_dump()}
-        resp = self.parse_raw(request, raw_req, raw_resp)
-        resp.latency_s = latency
-        return resp
+        return self.parse_raw(request, raw_req, raw_resp).model_copy(update={"latency_s": latency})
 
     def parse_raw(
         self, request: AnalysisRequest, raw_request: dict[str, Any], raw_response: dict[str, Any]

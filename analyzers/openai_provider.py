@@ -11,8 +11,9 @@ import json
 import time
 from typing import Any
 
-from analyzers.base import Provider, register, sdk_errors
+from analyzers.base import Provider, register
 from analyzers.prompt import TOOL_DESCRIPTION, TOOL_NAME, render_user_message, validate_answers
+from analyzers.sdk_errors import sdk_errors
 from docsieve.analysis import AnalysisRequest, ProviderResponse, Usage
 from docsieve.errors import InvalidOutputError, ProviderError
 from docsieve.settings import Settings
@@ -21,7 +22,6 @@ from docsieve.settings import Settings
 @register
 class OpenAIProvider(Provider):
     name = "openai"
-    supports_tools = True
 
     def __init__(self, settings: Settings, model: str) -> None:
         super().__init__(settings, model)
@@ -83,9 +83,7 @@ class OpenAIProvider(Provider):
             completion = self.client.chat.completions.create(**params)
         latency = time.perf_counter() - start
         raw = completion.model_dump(mode="json")
-        resp = self.parse_raw(request, params, raw)
-        resp.latency_s = latency
-        return resp
+        return self.parse_raw(request, params, raw).model_copy(update={"latency_s": latency})
 
     def parse_raw(
         self, request: AnalysisRequest, raw_request: dict[str, Any], raw_response: dict[str, Any]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
@@ -19,6 +20,7 @@ from docsieve.analysis import AnalysisRequest, Answer, Citation, QuestionSpec, S
 from docsieve.errors import InvalidOutputError
 from docsieve.profiles import AnswerField, Profile
 from docsieve.selection import DocumentSelection
+from docsieve.tokens import count_tokens
 
 TOOL_NAME = "record_answers"
 TOOL_DESCRIPTION = (
@@ -170,6 +172,18 @@ def render_user_message(request: AnalysisRequest) -> str:
             "Call record_answers again with input that satisfies the schema.</repair>"
         )
     return "\n".join(lines)
+
+
+def local_token_count(request: AnalysisRequest, encoding: str, *, prefix_only: bool = False) -> int:
+    """The request as the local tokenizer counts it, for providers that cannot count.
+
+    The shared prefix (instructions and answer schema: the same for every
+    document of a profile) comes first; ``prefix_only`` stops there.
+    """
+    text = request.instructions + json.dumps(request.answer_schema)
+    if not prefix_only:
+        text += render_user_message(request)
+    return count_tokens(text, encoding)
 
 
 def _py_type(f: AnswerField) -> Any:

@@ -13,7 +13,7 @@ import hashlib
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from docsieve.profiles import AnswerField
 from docsieve.text import format_pages
@@ -25,6 +25,8 @@ AnalysisStatus = Literal["analysed", "cached", "degraded"]
 
 class Section(BaseModel):
     """One selected chunk, as data for the model."""
+
+    model_config = ConfigDict(frozen=True)
 
     chunk_id: str
     page_start: int
@@ -40,6 +42,8 @@ class Section(BaseModel):
 class QuestionSpec(BaseModel):
     """One profile question with its answer fields and the chunks selected for it."""
 
+    model_config = ConfigDict(frozen=True)
+
     id: str
     question: str
     description: str = ""
@@ -50,6 +54,8 @@ class QuestionSpec(BaseModel):
 
 class AnalysisRequest(BaseModel):
     """A provider-independent request: instructions, sections as data, questions, schema."""
+
+    model_config = ConfigDict(frozen=True)
 
     schema_version: int = SCHEMA_VERSION
     model: str
@@ -81,6 +87,8 @@ class AnalysisRequest(BaseModel):
 
 
 class Citation(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     chunk_id: str
     page_start: int
     page_end: int
@@ -90,6 +98,8 @@ class Citation(BaseModel):
 
 class Answer(BaseModel):
     """The answer to one question."""
+
+    model_config = ConfigDict(frozen=True)
 
     question_id: str
     found: bool
@@ -108,6 +118,8 @@ class Answer(BaseModel):
 
 class Usage(BaseModel):
     """Tokens as the provider counted them (the truth for billing)."""
+
+    model_config = ConfigDict(frozen=True)
 
     input_tokens: int = 0
     output_tokens: int = 0
@@ -135,6 +147,8 @@ class Usage(BaseModel):
 class ProviderResponse(BaseModel):
     """What one successful provider call returned, parsed and validated."""
 
+    model_config = ConfigDict(frozen=True)
+
     schema_version: int = SCHEMA_VERSION
     provider: str
     model: str
@@ -150,6 +164,8 @@ class ProviderResponse(BaseModel):
 class Step(BaseModel):
     """One step of the fallback chain: an attempt, an error, a fallback, a cache hit."""
 
+    model_config = ConfigDict(frozen=True)
+
     provider: str
     model: str
     attempt: int = 0
@@ -164,6 +180,8 @@ class Step(BaseModel):
 
 class DocumentAnalysis(BaseModel):
     """Stage 2's result for one document."""
+
+    model_config = ConfigDict(frozen=True)
 
     schema_version: int = SCHEMA_VERSION
     run_id: int | None = None

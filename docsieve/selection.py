@@ -7,7 +7,7 @@ all questions, which is what stage 2 receives.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from docsieve.types import contextualize
 
@@ -17,6 +17,8 @@ SCHEMA_VERSION = 1
 class ChunkDecision(BaseModel):
     """Why one chunk was kept or dropped for one question."""
 
+    model_config = ConfigDict(frozen=True)
+
     chunk_id: str
     kept: bool
     score: float
@@ -25,6 +27,8 @@ class ChunkDecision(BaseModel):
 
 
 class SelectedChunk(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     chunk_id: str
     text: str
     heading_path: list[str] = Field(default_factory=list)
@@ -43,6 +47,8 @@ class SelectedChunk(BaseModel):
 
 
 class QuestionSelection(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     question_id: str
     threshold: float
     chunks: list[SelectedChunk] = Field(default_factory=list)
@@ -54,6 +60,8 @@ class QuestionSelection(BaseModel):
 
 
 class DocumentSelection(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     schema_version: int = SCHEMA_VERSION
     document_sha: str
     path: str

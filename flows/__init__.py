@@ -1,5 +1,7 @@
 """Top floor: Prefect flows, deployments and the ``docsieve`` CLI.
 
-Plain per-document steps live in ``flows.steps`` (no Prefect); the flows in
-``flows.ingest`` and friends wrap them as tasks, one task per document.
+The plain per-document stages live in ``flows.stages`` (no Prefect); the flows
+in ``flows.ingest``, ``flows.select``, ``flows.analyze`` and ``flows.run`` wrap
+them as tasks, one task per document. ``flows.resources`` holds what they
+share in one process (scorer, analyzers, prices).
 """

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from prefect import flow
 from pydantic import BaseModel
-from sqlmodel import select
 
 from docsieve.analysis import DocumentAnalysis
 from docsieve.errors import ConfigError
 from docsieve.profiles import load_profile
 from docsieve.settings import Settings
-from flows import progress, stages
-from flows.run import _analyzers, _prices
+from flows import progress, resources, stages
 from flows.runtime import database
-from storage.selection_repo import load_selection
-from storage.tables import RunRow
-from storage.tables_select import SelectionDocRow
+from storage import repo
+from storage.selection_repo import load_selection, selected_document_ids
 
 
 class AnalyzeSummary(BaseModel):
@@ -29,17 +26,13 @@ def analyze_flow(run_id: int, settings: Settings) -> AnalyzeSummary:
     """Analyse every stored selection of ``run_id`` (resumable: finished ones are kept)."""
     db = database(settings)
     with db.session() as s:
-        run = s.get(RunRow, run_id)
-        if run is None:
+        if repo.get_run(s, run_id) is None:
             raise ConfigError(f"no run {run_id}")
-        doc_ids = [
-            r.document_id
-            for r in s.exec(select(SelectionDocRow).where(SelectionDocRow.run_id == run_id))
-        ]
+        doc_ids = selected_document_ids(s, run_id)
     if not doc_ids:
         raise ConfigError(f"run {run_id} has no stored selections; run docsieve select first")
     stages.ensure_budgets(db, settings, run_id)
-    main, cheaper = _analyzers(settings)
+    main, cheaper = resources.analyzers(settings)
     out = AnalyzeSummary(run_id=run_id, analyses=[], deferred=[])
     progress.start(len(doc_ids), "analyse")
     for doc_id in doc_ids:
@@ -47,9 +40,7 @@ def analyze_flow(run_id: int, settings: Settings) -> AnalyzeSummary:
             sel = load_selection(s, run_id, doc_id)
         stages.ensure_budgets(db, settings, run_id, doc_id)
         profile = load_profile(sel.profile, settings.data_dir)
-        outcome = stages.analyze_stage(
-            db, settings, run_id, doc_id, sel, profile, main, _prices(settings.data_dir), cheaper
-        )
+        outcome = stages.analyze_stage(db, run_id, doc_id, sel, profile, main, cheaper)
         if outcome.analysis is not None:
             out.analyses.append(outcome.analysis)
         else:
@@ -62,7 +53,7 @@ def analyze_flow(run_id: int, settings: Settings) -> AnalyzeSummary:
             doc_tokens=sel.document_tokens,
             selection=sel,
             outcome=outcome,
-            prices=_prices(settings.data_dir),
+            prices=resources.prices(settings.data_dir),
         )
         progress.advance(sel.path.rsplit("/", 1)[-1])
     return out

@@ -1,4 +1,6 @@
-"""The ``docsieve`` command line (Typer + Rich).
+"""The ``docsieve`` command line (Typer): each command runs a flow and prints its result.
+
+What is printed, and how, lives in :mod:`flows.console`.
 
 Exit codes (see README):
   0  every file ended ok, unchanged or skipped (unsupported type);
@@ -9,19 +11,16 @@ Exit codes (see README):
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from docsieve.errors import ConfigError, DocsieveError
 from docsieve.settings import Settings, load_settings
-from docsieve.text import format_pages
-from docsieve.types import DocStatus, DocType, IngestResult
+from docsieve.types import DocStatus, DocType
+from flows import console
+from flows.console import err, out
 from flows.runtime import configure_process_environment
 
 configure_process_environment()
@@ -32,8 +31,6 @@ app = typer.Typer(
     add_completion=False,
     help="Batch analysis of RFPs and contracts: select locally, analyze cheaply.",
 )
-out = Console()
-err = Console(stderr=True)
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_ATTENTION = 0, 1, 2, 3
 ATTENTION = {DocStatus.FAILED, DocStatus.NEEDS_OCR}
@@ -52,29 +49,6 @@ def _fail(exc: DocsieveError) -> typer.Exit:
     return typer.Exit(EXIT_USAGE if isinstance(exc, ConfigError) else EXIT_ERROR)
 
 
-class _Bar:
-    """Adapts flows.progress events to a Rich progress bar on stderr."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TextColumn("{task.fields[label]}"),
-            console=err,
-            disable=not enabled,
-            transient=False,
-        )
-        self.task: Any = None
-
-    def __call__(self, event: str, total: int | None, label: str | None) -> None:
-        if event == "start":
-            self.task = self.progress.add_task(label or "", total=total, label="")
-        elif self.task is not None:
-            self.progress.update(self.task, advance=1, label=label or "")
-
-
 def _require(path: Path) -> None:
     if not path.exists():
         err.print(f"[red]error:[/red] no such file or folder: {path}")
@@ -85,7 +59,7 @@ def _with_bar(as_json: bool, fn: Any, *args: Any, **kwargs: Any) -> Any:
     """Run a flow with a progress bar on stderr (none with --json); map our errors to exits."""
     from flows import progress
 
-    bar = _Bar(enabled=not as_json)
+    bar = console.Bar(enabled=not as_json)
     try:
         with progress.reporting(bar), bar.progress:
             return fn(*args, **kwargs)
@@ -93,51 +67,19 @@ def _with_bar(as_json: bool, fn: Any, *args: Any, **kwargs: Any) -> Any:
         raise _fail(exc) from exc
 
 
+def _open_db(settings: Settings) -> Any:
+    from flows.runtime import database
+
+    try:
+        return database(settings)
+    except DocsieveError as exc:
+        raise _fail(exc) from exc
+
+
 @app.command()
 def config(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
     """Print the effective settings, secrets masked."""
-    data = _settings().masked()
-    if as_json:
-        print(json.dumps(data, indent=2, default=str))
-        return
-    table = Table("setting", "value", title="docsieve settings")
-    for key, value in _flatten(data):
-        table.add_row(key, "" if value is None else str(value))
-    out.print(table)
-
-
-def _flatten(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
-    rows: list[tuple[str, Any]] = []
-    for k, v in data.items():
-        if isinstance(v, dict):
-            rows += _flatten(v, f"{prefix}{k}.")
-        else:
-            rows.append((prefix + k, v))
-    return rows
-
-
-def _print_ingest(results: list[IngestResult], as_json: bool) -> None:
-    if as_json:
-        print(
-            json.dumps(
-                [r.model_dump(mode="json", exclude={"sha256", "document_id"}) for r in results],
-                indent=2,
-            )
-        )
-        return
-    table = Table("file", "status", "type", "pages", "tokens", "reason", title="ingest")
-    colours = {"ok": "green", "unchanged": "dim", "skipped": "yellow"}
-    for r in results:
-        c = colours.get(r.status.value, "red")
-        table.add_row(
-            Path(r.path).name,
-            f"[{c}]{r.status.value}[/{c}]",
-            r.doc_type.value if r.doc_type else "",
-            str(r.pages or ""),
-            str(r.tokens or ""),
-            r.reason or "",
-        )
-    out.print(table)
+    console.print_config(_settings().masked(), as_json)
 
 
 @app.command()
@@ -152,7 +94,7 @@ def ingest(
     settings = _settings()
     _require(path)
     summary = _with_bar(as_json, ingest_flow, str(path), settings, doc_type)
-    _print_ingest(summary.results, as_json)
+    console.print_ingest(summary.results, as_json)
     if not as_json:
         counts = ", ".join(f"{n} {k}" for k, n in sorted(summary.counts.items()))
         out.print(f"run {summary.run_id}: {counts or 'no files'}")
@@ -162,15 +104,6 @@ def ingest(
         raise typer.Exit(EXIT_ATTENTION)
 
 
-def _open_db(settings: Settings) -> Any:
-    from flows.runtime import database
-
-    try:
-        return database(settings)
-    except DocsieveError as exc:
-        raise _fail(exc) from exc
-
-
 @app.command()
 def chunk(
     file: Annotated[Path, typer.Argument(help="one document")],
@@ -178,7 +111,7 @@ def chunk(
     chunker: Annotated[str | None, typer.Option(help="force a chunker")] = None,
 ) -> None:
     """Show the chunks of one document (they are stored as a chunk set)."""
-    from flows import stages, steps
+    from flows import stages
     from storage import repo
 
     settings = _settings()
@@ -188,7 +121,7 @@ def chunk(
     db = _open_db(settings)
     with db.session() as s:
         run_id = repo.start_run(s, "chunk", root=str(file)).id or 0
-    res = steps.ingest_file(db, settings, run_id, file)
+    res = stages.ingest_file(db, settings, run_id, file)
     if res.status not in (DocStatus.OK, DocStatus.UNCHANGED) or res.document_id is None:
         err.print(f"[red]{res.status.value}:[/red] {res.reason}")
         raise typer.Exit(EXIT_ATTENTION)
@@ -198,45 +131,7 @@ def chunk(
         chunked = stages.chunk_stage(db, settings, res.document_id, doc, chunker)
     except DocsieveError as exc:
         raise _fail(exc) from exc
-    if as_json:
-        print(
-            json.dumps(
-                [
-                    {
-                        "id": c.id,
-                        "text": c.text,
-                        "heading_path": c.heading_path,
-                        "pages": [c.page_start, c.page_end],
-                        "span": [c.start, c.end],
-                        "tokens": c.tokens,
-                        "kind": c.kind,
-                    }
-                    for c in chunked.chunks
-                ],
-                indent=2,
-            )
-        )
-        return
-    table = Table(
-        "#",
-        "heading path",
-        "pages",
-        "span",
-        "tokens",
-        "text",
-        title=f"{file.name}: {len(chunked.chunks)} chunks ({chunked.chunker})",
-    )
-    for c in chunked.chunks:
-        pages = format_pages(c.page_start, c.page_end)
-        table.add_row(
-            str(c.index),
-            " > ".join(c.heading_path),
-            pages,
-            f"{c.start}-{c.end}",
-            str(c.tokens),
-            c.text[:90].replace("\n", " "),
-        )
-    out.print(table)
+    console.print_chunks(file.name, chunked.chunker, chunked.chunks, as_json)
 
 
 @app.command("select")
@@ -252,62 +147,7 @@ def select_cmd(
     settings = _settings()
     _require(path)
     summary = _with_bar(as_json, select_flow, str(path), settings, profile, budget)
-    if as_json:
-        print(
-            json.dumps(
-                {
-                    "run_id": summary.run_id,
-                    "documents": [
-                        {
-                            "path": sel.path,
-                            "profile": sel.profile,
-                            "document_tokens": sel.document_tokens,
-                            "selected_tokens": sel.selected_tokens,
-                            "fraction": round(sel.fraction, 4),
-                            "questions": [
-                                {
-                                    "question_id": q.question_id,
-                                    "tokens": q.tokens,
-                                    "sections": [
-                                        {
-                                            "chunk_id": c.chunk_id,
-                                            "text": c.text,
-                                            "score": round(c.score, 4),
-                                            "tokens": c.tokens,
-                                            "pages": [c.page_start, c.page_end],
-                                            "span": [c.start, c.end],
-                                            "heading_path": c.heading_path,
-                                        }
-                                        for c in q.chunks
-                                    ],
-                                }
-                                for q in sel.questions
-                            ],
-                        }
-                        for sel in summary.selections
-                    ],
-                },
-                indent=2,
-            )
-        )
-    else:
-        for sel in summary.selections:
-            table = Table(
-                "question",
-                "sections (chunk: pages, score)",
-                "tokens",
-                title=f"{Path(sel.path).name}: {sel.selected_tokens:,} of "
-                f"{sel.document_tokens:,} tokens ({sel.fraction:.1%})",
-            )
-            for q in sel.questions:
-                table.add_row(
-                    q.question_id,
-                    ", ".join(f"{c.chunk_id[:8]}: p{c.page_start} {c.score:.2f}" for c in q.chunks)
-                    or "[dim]none relevant[/dim]",
-                    str(q.tokens),
-                )
-            out.print(table)
-        out.print(f"run {summary.run_id}: analyse with `docsieve analyze {summary.run_id}`")
+    console.print_selections(summary, as_json)
     if any(r.status in ATTENTION for r in summary.ingest):
         raise typer.Exit(EXIT_ATTENTION)
 
@@ -319,13 +159,13 @@ def analyze(
 ) -> None:
     """Run stage 2 on the selections stored by a `docsieve select` run."""
     from flows.analyze import analyze_flow
-    from flows.reports import latest_run_id
+    from storage import repo
 
     settings = _settings()
     db = _open_db(settings)
     if run_id is None:
         with db.session() as s:
-            run_id = latest_run_id(s, "select")
+            run_id = repo.latest_run_id(s, "select")
         if run_id is None:
             err.print("[red]error:[/red] no select run yet; run docsieve select first")
             raise typer.Exit(EXIT_USAGE)
@@ -336,26 +176,9 @@ def analyze(
     if as_json:
         print(summary.model_dump_json(indent=2, exclude={"analyses": {"__all__": {"request"}}}))
         return
-    _print_analyses(summary.analyses)
+    console.print_analyses(summary.analyses)
     for p in summary.deferred:
         out.print(f"[yellow]deferred[/yellow] {p}: over budget, left for the next run")
-
-
-def _print_analyses(analyses: list[Any]) -> None:
-    for a in analyses:
-        tag = " [dim](extractive)[/dim]" if a.extractive else ""
-        table = Table(
-            "question",
-            "answer",
-            "pages",
-            title=f"{a.document_sha[:12]}: {a.status} by {a.provider}/{a.model}{tag}",
-        )
-        for ans in a.answers:
-            pages = sorted({str(c.page_start) for c in ans.citations})
-            table.add_row(
-                ans.question_id, (ans.answer or "[dim]not found[/dim]")[:160], ", ".join(pages)
-            )
-        out.print(table)
 
 
 @app.command()
@@ -367,8 +190,8 @@ def run(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Ingest, chunk, select and analyse in one resumable Prefect flow."""
-    from flows.reports import build_report
     from flows.run import run_with_runner
+    from reports import build_report
 
     settings = _settings()
     _require(path)
@@ -384,68 +207,9 @@ def run(
     db = _open_db(settings)
     with db.session() as s:
         report = build_report(s, summary.run_id)
-    if as_json:
-        from flows.reports import summary_dict
-
-        print(
-            json.dumps(
-                {
-                    **summary_dict(report),
-                    "resumed": summary.resumed,
-                    "documents": [d.model_dump() for d in summary.documents],
-                    "ingest": [r.model_dump(mode="json") for r in summary.ingest],
-                },
-                indent=2,
-            )
-        )
-    else:
-        if summary.resumed:
-            out.print(f"resumed unfinished run {summary.run_id}")
-        _print_ingest(summary.ingest, False)
-        _print_report(report)
+    console.print_run(summary, report, as_json)
     if any(r.status in ATTENTION for r in summary.ingest):
         raise typer.Exit(EXIT_ATTENTION)
-
-
-def _print_report(report: Any) -> None:
-    from flows.reports import FUNNEL
-
-    funnel = Table("stage", "tokens", title=f"run {report.run_id}: token funnel")
-    for key, label in FUNNEL:
-        funnel.add_row(label, f"{int(report.funnel[key]['tokens']):,}")
-    out.print(funnel)
-    docs = Table(
-        "document",
-        "status",
-        "doc tokens",
-        "selected",
-        "stage-2 in/out",
-        "cost $",
-        "note",
-        title="documents",
-    )
-    for d in report.documents:
-        docs.add_row(
-            Path(d.path).name,
-            d.status,
-            f"{d.document_tokens:,}",
-            f"{d.selected_tokens:,}",
-            f"{d.input_tokens:,}/{d.output_tokens:,}",
-            f"{d.cost_usd:.4f}",
-            "; ".join(d.degraded) or (d.reason or "")[:80],
-        )
-    out.print(docs)
-    out.print(
-        f"sent {report.selected_fraction:.1%} of document tokens; stage-2 cost "
-        f"${report.cost_by_stage['stage 2 (API)']:.4f} vs ${report.baseline_usd:.4f} for "
-        f"whole documents; stage-1 compute {report.stage1_seconds:.1f} s"
-    )
-    if report.reference:
-        ref = report.reference
-        out.print(
-            f"at {ref['model']} list prices the selection would cost "
-            f"${ref['selected_usd']:.4f} against ${ref['whole_usd']:.4f} for whole documents"
-        )
 
 
 @app.command()
@@ -455,12 +219,13 @@ def report(
     export: Annotated[Path | None, typer.Option(help="write md, json, csv and html here")] = None,
 ) -> None:
     """Print a run's summary and token funnel; export it as Markdown, JSON, CSV and HTML."""
-    from flows import reports
+    import reports
+    from storage import repo
 
     settings = _settings()
     db = _open_db(settings)
     with db.session() as s:
-        rid = run_id if run_id is not None else reports.latest_run_id(s)
+        rid = run_id if run_id is not None else repo.latest_run_id(s)
         if rid is None:
             err.print("[red]error:[/red] no runs yet")
             raise typer.Exit(EXIT_USAGE)
@@ -484,7 +249,7 @@ def report(
     if as_json:
         print(reports.to_json(rep))
     else:
-        _print_report(rep)
+        console.print_report(rep)
 
 
 @app.command()
@@ -495,7 +260,7 @@ def replay(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Re-execute a run's analysis from the call log (offline), or against another model."""
-    from analyzers.api import replay as do_replay
+    from analyzers.replay import replay as do_replay
     from storage.calls_repo import CallStore
 
     settings = _settings()
@@ -511,27 +276,7 @@ def replay(
         rep = do_replay(run_id, store, settings, provider=provider, model=model, new_run_id=new_run)
     except DocsieveError as exc:
         raise _fail(exc) from exc
-    if as_json:
-        print(rep.model_dump_json(indent=2))
-    else:
-        table = Table(
-            "document",
-            "before",
-            "after",
-            "identical",
-            "differences",
-            title=f"replay of run {run_id} ({rep.mode})",
-        )
-        for d in rep.documents:
-            table.add_row(
-                d.document_sha[:12],
-                f"{d.provider_before}/{d.model_before}",
-                f"{d.provider_after}/{d.model_after}",
-                "yes" if d.identical else "no",
-                d.error or ", ".join(x.question_id for x in d.diffs),
-            )
-        out.print(table)
-        out.print("identical" if rep.identical else f"{rep.changed} document(s) differ")
+    console.print_replay(rep, run_id, as_json)
     if not rep.identical:
         raise typer.Exit(EXIT_ATTENTION)
 
@@ -561,7 +306,7 @@ def cost(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """The cost model from the ledger: per document, per month, and GPU break-even."""
-    from flows.cost import build_cost_model
+    from storage.accounting import build_cost_model
 
     settings = _settings()
     db = _open_db(settings)
@@ -573,32 +318,7 @@ def cost(
             gpu_usd_per_hour=gpu_hourly,
             selfhosted_docs_per_hour=selfhosted_docs_per_hour,
         )
-    if as_json:
-        print(m.model_dump_json(indent=2))
-        return
-    table = Table("measure", "value", title=f"cost model over {m.documents} analysed documents")
-    rows = [
-        ("stage-2 cost per document (API)", f"${m.api_usd_per_doc:.4f}"),
-        ("whole-document cost per document", f"${m.baseline_usd_per_doc:.4f}"),
-        ("stage-1 compute per document", f"{m.stage1_seconds_per_doc:.2f} s"),
-        (f"API cost per month at {m.volume_per_month:,} docs", f"${m.api_usd_per_month:,.2f}"),
-        ("whole documents per month", f"${m.baseline_usd_per_month:,.2f}"),
-        (
-            f"self-hosted on a ${m.gpu_usd_per_hour:.2f}/h GPU, per document",
-            f"${m.selfhosted_usd_per_doc:.4f} at {m.selfhosted_docs_per_hour:,.0f} docs/h",
-        ),
-        ("self-hosted, GPU always on, per month", f"${m.selfhosted_always_on_usd_per_month:,.2f}"),
-        ("GPU hours needed per month", f"{m.gpu_hours_per_month:,.1f}"),
-        (
-            "break-even volume (always-on GPU vs API)",
-            f"{m.breakeven_docs_per_month:,.0f} docs/month"
-            if m.breakeven_docs_per_month
-            else "n/a (no API spend measured)",
-        ),
-    ]
-    for k, v in rows:
-        table.add_row(k, v)
-    out.print(table)
+    console.print_cost(m, as_json)
 
 
 if __name__ == "__main__":

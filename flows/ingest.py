@@ -16,11 +16,10 @@ from pydantic import BaseModel
 
 from docsieve.settings import Settings
 from docsieve.types import DocStatus, DocType, IngestResult
-from flows import progress, steps
+from flows import progress, stages
 from flows.runtime import database
 from storage import repo
 from storage.db import Database
-from storage.tables import DocumentRow
 
 
 class IngestSummary(BaseModel):
@@ -40,7 +39,7 @@ class IngestSummary(BaseModel):
 def ingest_document(
     settings: Settings, run_id: int, path: Path, doc_type: DocType | None = None
 ) -> IngestResult:
-    return steps.ingest_file(database(settings), settings, run_id, path, doc_type)
+    return stages.ingest_file(database(settings), settings, run_id, path, doc_type)
 
 
 def ingest_paths(
@@ -60,14 +59,14 @@ def ingest_paths(
     found = [
         f
         for f in discover(root, settings)
-        if not skip or (str(f.path) not in skip and steps.document_key(f.path) not in skip)
+        if not skip or (str(f.path) not in skip and stages.document_key(f.path) not in skip)
     ]
     progress.start(len(found), "ingest")
     results: list[IngestResult] = []
     for item in found:
         if item.status is not None:
             results.append(
-                steps.record_rejection(
+                stages.record_rejection(
                     db, run_id, item.path, DocStatus(item.status), item.reason or ""
                 )
             )
@@ -82,15 +81,10 @@ def parsed_documents(db: Database, results: list[IngestResult]) -> dict[int, str
 
     Unchanged files count when their stored version parsed; failures do not.
     """
-    out: dict[int, str] = {}
+    ids = [r.document_id for r in results if r.document_id is not None]
     with db.session() as s:
-        for r in results:
-            if r.document_id is None or r.document_id in out:
-                continue
-            d = s.get(DocumentRow, r.document_id)
-            if d is not None and d.status == DocStatus.OK.value:
-                out[r.document_id] = Path(d.path).name
-    return out
+        paths = repo.parsed_paths(s, ids)
+    return {doc_id: Path(path).name for doc_id, path in paths.items()}
 
 
 @flow(name="docsieve-ingest", flow_run_name="ingest {root}", log_prints=True)

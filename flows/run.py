@@ -9,29 +9,21 @@ finished work or paid call is repeated.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, Field
-from sqlmodel import col, select
 
 from docsieve.errors import ConfigError
 from docsieve.settings import Settings
 from docsieve.types import DocStatus, DocType, IngestResult
-from flows import progress, stages
+from flows import progress, resources, stages
 from flows.ingest import ingest_paths, parsed_documents
 from flows.runtime import database
 from storage import repo
-from storage.tables import DocumentRow, RunRow
-
-if TYPE_CHECKING:
-    from analyzers.api import Analyzer
-    from extractors.base import Scorer
 
 log = logging.getLogger(__name__)
 
@@ -53,61 +45,6 @@ class RunSummary(BaseModel):
     documents: list[DocumentResult]
 
 
-def _settings_key(settings: Settings) -> str:
-    secret = settings.anthropic_api_key.get_secret_value() if settings.anthropic_api_key else ""
-    blob = settings.model_dump_json() + secret
-    return hashlib.sha256(blob.encode()).hexdigest()
-
-
-_shared: dict[tuple[str, str], Any] = {}
-
-
-def _scorer(settings: Settings) -> Scorer:
-    """One scorer per process and settings: the model loads once per run."""
-    key = ("scorer", _settings_key(settings))
-    if key not in _shared:
-        from extractors import get_scorer
-        from storage.selection_repo import SqlEmbeddingCache
-
-        _shared[key] = get_scorer(
-            settings.select.scorer,
-            settings.select,
-            embedding_cache=SqlEmbeddingCache(database(settings)),
-        )
-    return _shared[key]
-
-
-def _analyzers(settings: Settings) -> tuple[Analyzer, Analyzer | None]:
-    """The run's analyzer (shared rate limiter) and the cheaper one used near a budget."""
-    key = ("analyzer", _settings_key(settings))
-    if key not in _shared:
-        from analyzers.api import Analyzer
-        from analyzers.base import primary_spec
-        from storage.calls_repo import CallStore
-
-        secrets = [
-            s.get_secret_value() for s in (settings.anthropic_api_key, settings.openai_api_key) if s
-        ]
-        store = CallStore(database(settings), secrets=secrets)
-        main = Analyzer(settings, store)
-        cheaper = None
-        spec = primary_spec(settings)
-        if settings.run.cheaper_model and ":" in spec:
-            provider, model = spec.split(":", 1)
-            if model != settings.run.cheaper_model:
-                specs = [f"{provider}:{settings.run.cheaper_model}"]
-                cheaper = Analyzer(settings, store, specs=specs)
-        _shared[key] = (main, cheaper)
-    return _shared[key]
-
-
-@lru_cache(maxsize=4)
-def _prices(data_dir: Path) -> Any:
-    from analyzers.pricing import PriceTable
-
-    return PriceTable.load(data_dir)
-
-
 def _stage2_slot(settings: Settings) -> Any:
     """A Prefect global concurrency slot around each stage-2 call."""
     from prefect.concurrency.sync import concurrency
@@ -126,8 +63,7 @@ def process_document_plain(
     db = database(settings)
     with db.session() as s:
         doc = repo.load_parsed(s, document_id)
-        row = s.get(DocumentRow, document_id)
-        doc_tokens = (row.tokens if row else None) or 0
+        doc_tokens = repo.document_tokens(s, document_id)
     try:
         profile = stages.profile_for(doc, settings, profile_name)
     except ConfigError as exc:
@@ -150,22 +86,19 @@ def process_document_plain(
         )
     chunked = stages.chunk_stage(db, settings, document_id, doc, chunker)
     sel, sel_seconds = stages.select_stage(
-        db, settings, run_id, document_id, doc, chunked.chunks, profile, scorer=_scorer(settings)
+        db,
+        settings,
+        run_id,
+        document_id,
+        doc,
+        chunked.chunks,
+        profile,
+        scorer=resources.scorer(settings),
     )
-    main, cheaper = _analyzers(settings)
+    main, cheaper = resources.analyzers(settings)
     stages.ensure_budgets(db, settings, run_id, document_id)
     with _stage2_slot(settings):
-        outcome = stages.analyze_stage(
-            db,
-            settings,
-            run_id,
-            document_id,
-            sel,
-            profile,
-            main,
-            _prices(settings.data_dir),
-            cheaper,
-        )
+        outcome = stages.analyze_stage(db, run_id, document_id, sel, profile, main, cheaper)
     stages.record_stage1_ledger(
         db,
         run_id,
@@ -183,7 +116,7 @@ def process_document_plain(
         doc_tokens=doc_tokens,
         selection=sel,
         outcome=outcome,
-        prices=_prices(settings.data_dir),
+        prices=resources.prices(settings.data_dir),
     )
     a = outcome.analysis
     status = "deferred" if outcome.deferred else (a.status if a else "failed")
@@ -221,16 +154,8 @@ def process_document(
 
 def resumable_run(settings: Settings, root: str, profile: str | None) -> int | None:
     """The latest unfinished run of the same folder and profile, if any."""
-    db = database(settings)
-    with db.session() as s:
-        run = s.exec(
-            select(RunRow)
-            .where(RunRow.kind == "run", RunRow.root == root, RunRow.profile == profile)
-            .order_by(col(RunRow.id).desc())
-        ).first()
-        if run is not None and run.status != "completed":
-            return run.id
-    return None
+    with database(settings).session() as s:
+        return repo.unfinished_run_id(s, "run", root, profile)
 
 
 def _ensure_stage2_limit(settings: Settings) -> None:
@@ -263,7 +188,7 @@ def _publish(settings: Settings, run_id: int) -> None:
     """The run summary as Prefect artifacts: Markdown report and funnel table."""
     from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-    from flows.reports import FUNNEL, build_report, to_markdown
+    from reports import FUNNEL, build_report, to_markdown
 
     with database(settings).session() as s:
         report = build_report(s, run_id)
@@ -353,12 +278,10 @@ def run_with_runner(root: str, settings: Settings, **kwargs: Any) -> RunSummary:
 
         threads: Any = ThreadPoolTaskRunner(max_workers=settings.run.workers)
         return run_flow.with_options(task_runner=threads)(root, settings, **kwargs)
-    try:
-        from prefect_dask import DaskTaskRunner
-    except ImportError as exc:
-        raise ConfigError(
-            "run.task_runner = 'dask' needs prefect-dask: pip install prefect-dask"
-        ) from exc
+    # -- prefect-dask is a dependency of docsieve (pyproject.toml): imported here only
+    #    because dask is slow to import and most runs never need it --
+    from prefect_dask import DaskTaskRunner
+
     dask_runner: Any
     if settings.run.dask_address:
         dask_runner = DaskTaskRunner(address=settings.run.dask_address)

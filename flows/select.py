@@ -16,9 +16,8 @@ from docsieve.profiles import load_profile
 from docsieve.selection import DocumentSelection
 from docsieve.settings import Settings
 from docsieve.types import IngestResult
-from flows import progress, stages
+from flows import progress, resources, stages
 from flows.ingest import ingest_paths, parsed_documents
-from flows.run import _scorer
 from flows.runtime import database
 from storage import repo
 
@@ -51,7 +50,7 @@ def select_one(
         doc,
         chunked.chunks,
         prof,
-        scorer=_scorer(settings),
+        scorer=resources.scorer(settings),
         budget_tokens=budget_tokens,
     )
     stages.record_stage1_ledger(

@@ -1,30 +1,133 @@
-"""Plain-Python chunk, select and analyze steps for one stored document.
+"""The per-document stages of a run, in plain Python: ingest, chunk, select, analyze.
 
-Each step first looks for its stored result (chunk set, selection, analysis),
-so a run started again after a crash resumes where it stopped instead of
-repeating finished work or paid calls. Each writes its ledger entry.
+Each stage first looks for its stored result (document version, chunk set,
+selection, analysis), so a run started again after a crash resumes where it
+stopped instead of repeating finished work or paid calls. The work itself
+belongs to the stage packages and storage; here it is only put in order.
+The Prefect tasks in ``flows.*`` wrap these, so they run and test without Prefect.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from docsieve.errors import BudgetExceededError, StorageError
+from docsieve.errors import DocsieveError, InputError, StorageError
 from docsieve.profiles import GENERIC_PROFILE, Profile, load_profile, profile_name_for
 from docsieve.selection import DocumentSelection
 from docsieve.settings import Settings
 from docsieve.tokens import count_tokens
-from docsieve.types import Chunk, DocType, ParsedDocument
-from storage import budget, ledger, repo
+from docsieve.types import Chunk, DocStatus, DocType, IngestResult, ParsedDocument
+from storage import accounting, budget, repo
+from storage.calls_repo import finished_analysis
 from storage.db import Database
 
 if TYPE_CHECKING:
     from analyzers.api import Analyzer
+    from analyzers.budget import AnalyzeOutcome
     from analyzers.pricing import PriceTable
-    from docsieve.analysis import AnalysisRequest, DocumentAnalysis
+    from docsieve.analysis import DocumentAnalysis
     from extractors.base import Scorer
+
+log = logging.getLogger(__name__)
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def document_key(path: Path) -> str:
+    """The path under which a file is recorded: absolute, links resolved."""
+    return str(path.resolve())
+
+
+def record_rejection(
+    db: Database, run_id: int, path: Path, status: DocStatus, reason: str
+) -> IngestResult:
+    """Record a file that discovery refused (unsupported, link loop, too large...)."""
+    with db.session() as s:
+        repo.add_run_item(s, run_id, str(path), status, reason=reason)
+    return IngestResult(path=str(path), status=status, reason=reason)
+
+
+def ingest_file(
+    db: Database, settings: Settings, run_id: int, path: Path, doc_type: DocType | None = None
+) -> IngestResult:
+    """Hash, skip if unchanged, parse, classify, count tokens and store one file."""
+    from parsers import override_doc_type, parse_file
+
+    key = document_key(path)
+    try:
+        sha = file_sha256(path)
+        size = path.stat().st_size
+    except OSError as exc:
+        return record_rejection(db, run_id, path, DocStatus.FAILED, f"cannot read file: {exc}")
+
+    with db.session() as s:
+        known = repo.find_document(s, key, sha)
+        if known is not None:
+            why = f"unchanged since run {known.first_run_id} (was {known.status})"
+            repo.add_run_item(s, run_id, key, DocStatus.UNCHANGED, reason=why, document_id=known.id)
+            return IngestResult(
+                path=key,
+                status=DocStatus.UNCHANGED,
+                reason=why,
+                doc_type=DocType(known.doc_type) if known.doc_type else None,
+                pages=known.pages,
+                tokens=known.tokens,
+                sha256=sha,
+                document_id=known.id,
+            )
+
+    parsed = None
+    tokens = None
+    status: DocStatus = DocStatus.OK
+    reason: str | None = None
+    try:
+        parsed = parse_file(path, settings)
+        if doc_type is not None:
+            parsed = override_doc_type(parsed, doc_type)
+        tokens = count_tokens(parsed.text, settings.encoding)
+    except InputError as exc:
+        status, reason = DocStatus(exc.status), exc.reason
+    except DocsieveError as exc:
+        status, reason = DocStatus.FAILED, str(exc)
+    except Exception as exc:  # -- a parser crash on one file must not stop the batch --
+        log.exception("parser crashed on %s", path)
+        status, reason = DocStatus.FAILED, f"parser error: {type(exc).__name__}: {exc}"
+
+    with db.session() as s:
+        row = repo.record_document(
+            s,
+            run_id=run_id,
+            path=key,
+            sha256=sha,
+            size=size,
+            status=status,
+            reason=reason,
+            parsed=parsed,
+            tokens=tokens,
+        )
+        repo.add_run_item(s, run_id, key, status, reason=reason, document_id=row.id)
+        doc_id = row.id
+    return IngestResult(
+        path=key,
+        status=status,
+        reason=reason,
+        doc_type=parsed.doc_type.doc_type if parsed and parsed.doc_type else None,
+        pages=parsed.pages if parsed else None,
+        tokens=tokens,
+        sha256=sha,
+        document_id=doc_id,
+    )
 
 
 def profile_for(doc: ParsedDocument, settings: Settings, explicit: str | None) -> Profile:
@@ -110,22 +213,8 @@ def select_stage(
 
 def stored_analysis(db: Database, run_id: int, document_id: int) -> DocumentAnalysis | None:
     """The finished analysis of this document in this run, if any."""
-    from sqlmodel import col, select
-
-    from docsieve.analysis import DocumentAnalysis
-    from storage.tables_analysis import DocumentAnalysisRow
-
     with db.session() as s:
-        row = s.exec(
-            select(DocumentAnalysisRow)
-            .where(
-                DocumentAnalysisRow.run_id == run_id,
-                DocumentAnalysisRow.document_id == document_id,
-                col(DocumentAnalysisRow.status).in_(["analysed", "cached"]),
-            )
-            .order_by(col(DocumentAnalysisRow.id).desc())
-        ).first()
-        return DocumentAnalysis.model_validate(row.analysis_json) if row else None
+        return finished_analysis(s, run_id, document_id)
 
 
 def ensure_budgets(
@@ -145,102 +234,30 @@ def ensure_budgets(
         )
 
 
-@dataclass
-class AnalyzeOutcome:
-    analysis: DocumentAnalysis | None
-    deferred: bool = False
-    degraded: list[str] = field(default_factory=list)
-    reason: str | None = None
-
-
-def _estimate(
-    req: AnalysisRequest, prices: PriceTable, model: str, encoding: str
-) -> tuple[int, float]:
-    """Worst-case tokens and dollars of a request: estimated input plus max output."""
-    from docsieve.analysis import Usage
-
-    est_in = count_tokens(
-        req.model_dump_json(include={"instructions", "sections", "questions", "answer_schema"}),
-        encoding,
-    )
-    usd = prices.cost(Usage(input_tokens=est_in, output_tokens=req.max_tokens), model) or 0.0
-    return est_in + req.max_tokens, usd
-
-
-def _drop_lowest(sel: DocumentSelection) -> bool:
-    """Drop the lowest-scoring selected chunk of a question that keeps at least one."""
-    best: tuple[float, int, int] | None = None
-    for qi, q in enumerate(sel.questions):
-        if len(q.chunks) < 2:
-            continue
-        ci = min(range(len(q.chunks)), key=lambda i: q.chunks[i].score)
-        if best is None or q.chunks[ci].score < best[0]:
-            best = (q.chunks[ci].score, qi, ci)
-    if best is None:
-        return False
-    _, qi, ci = best
-    del sel.questions[qi].chunks[ci]
-    return True
-
-
 def analyze_stage(
     db: Database,
-    settings: Settings,
     run_id: int,
     document_id: int,
     selection: DocumentSelection,
     profile: Profile,
     analyzer: Analyzer,
-    prices: PriceTable,
     cheaper: Analyzer | None = None,
 ) -> AnalyzeOutcome:
-    """Stage 2 within the run's and the document's budgets.
+    """Stage 2 within the run's and the document's budgets; a finished analysis is reused."""
+    from analyzers.budget import AnalyzeOutcome, analyze_within_budget
 
-    The worst-case cost is reserved before the call. When it doesn't fit, the
-    run degrades in this order: drop the lowest-scoring sections, switch to the
-    cheaper model, defer the document to the next run. What was done is returned.
-    """
     done = stored_analysis(db, run_id, document_id)
     if done is not None:
         return AnalyzeOutcome(done)
-    degraded: list[str] = []
-    sel = selection.model_copy(deep=True)
-    chosen = analyzer
-    while True:
-        req = chosen.request_for(sel, profile)
-        tokens, usd = _estimate(req, prices, req.model, settings.encoding)
-        try:
-            with db.session() as s:
-                reservation = budget.reserve(s, run_id, document_id, tokens, usd)
-            break
-        except BudgetExceededError as exc:
-            if _drop_lowest(sel):
-                if not degraded or not degraded[-1].startswith("dropped"):
-                    degraded.append("dropped lowest-scoring sections")
-                continue
-            if cheaper is not None and chosen is not cheaper:
-                chosen = cheaper
-                sel = selection.model_copy(deep=True)
-                degraded.append("switched to the cheaper model")
-                continue
-            degraded.append("deferred to the next run")
-            return AnalyzeOutcome(None, deferred=True, degraded=degraded, reason=f"budget: {exc}")
-    try:
-        analysis = chosen.analyze(sel, profile, run_id=run_id, document_id=document_id)
-    except BaseException:
-        with db.session() as s:
-            budget.release(s, reservation)
-        raise
-    spent_usd = analysis.cost_usd or 0.0
-    spent_tokens = (
-        analysis.usage.input_tokens
-        + analysis.usage.output_tokens
-        + analysis.usage.cache_write_tokens
-        + analysis.usage.cache_read_tokens
+    return analyze_within_budget(
+        analyzer,
+        selection,
+        profile,
+        budget.StoredBudget(db, run_id, document_id),
+        cheaper=cheaper,
+        run_id=run_id,
+        document_id=document_id,
     )
-    with db.session() as s:
-        budget.settle(s, reservation, spent_tokens, spent_usd)
-    return AnalyzeOutcome(analysis, degraded=degraded)
 
 
 def record_stage1_ledger(
@@ -255,28 +272,17 @@ def record_stage1_ledger(
 ) -> None:
     """Write the document, chunk and select entries of the funnel."""
     with db.session() as s:
-        ledger.record(s, run_id, document_id, "document", tokens_in=doc_tokens)
-        ledger.record(
+        accounting.record_stage1(
             s,
             run_id,
             document_id,
-            "chunk",
-            tokens_in=sum(c.tokens for c in chunked.chunks),
-            seconds=chunked.seconds,
-            detail={
-                "chunker": chunked.chunker,
-                "chunks": len(chunked.chunks),
-                "reused": chunked.reused,
-            },
-        )
-        ledger.record(
-            s,
-            run_id,
-            document_id,
-            "select",
-            tokens_in=selection.selected_tokens,
-            seconds=select_seconds,
-            detail={"scorer": selection.scorer, "profile": selection.profile},
+            doc_tokens=doc_tokens,
+            chunker=chunked.chunker,
+            chunks=chunked.chunks,
+            chunk_seconds=chunked.seconds,
+            chunks_reused=chunked.reused,
+            selection=selection,
+            select_seconds=select_seconds,
         )
 
 
@@ -292,86 +298,17 @@ def record_stage2_ledger(
     prices: PriceTable,
 ) -> None:
     """Write the analyze entry (from the call log) and the whole-document baseline."""
-    from sqlmodel import select
-
-    from docsieve.analysis import Usage
-    from storage.tables_analysis import ModelCallRow
-
     with db.session() as s:
-        # -- stage 2 figures come from the call log, so report and log always agree --
-        calls = list(
-            s.exec(
-                select(ModelCallRow).where(
-                    ModelCallRow.run_id == run_id, ModelCallRow.document_id == document_id
-                )
-            )
-        )
-        u = Usage(
-            input_tokens=sum(c.input_tokens for c in calls),
-            output_tokens=sum(c.output_tokens for c in calls),
-            cache_write_tokens=sum(c.cache_write_tokens for c in calls),
-            cache_read_tokens=sum(c.cache_read_tokens for c in calls),
-        )
-        cost = sum(c.cost_usd or 0.0 for c in calls)
-        a = outcome.analysis
-        ledger.record(
+        accounting.record_stage2(
             s,
             run_id,
             document_id,
-            "analyze",
-            tokens_in=u.input_tokens,
-            tokens_out=u.output_tokens,
-            cache_write_tokens=u.cache_write_tokens,
-            cache_read_tokens=u.cache_read_tokens,
-            cost_usd=cost,
-            detail={
-                "calls": len(calls),
-                "status": a.status if a else "deferred",
-                "provider": a.provider if a else None,
-                "model": a.model if a else None,
-                "degraded": outcome.degraded,
-                "reason": outcome.reason,
-            },
-        )
-        # -- baseline: the whole document instead of the selection, same model, same output --
-        model = (a.model if a and a.model else None) or settings.analyze.anthropic_model
-        if prices.price(model) is None:
-            model = settings.analyze.anthropic_model
-        # -- a free (offline) model saves nothing; keep a reference at the API model's prices --
-        ref = settings.analyze.anthropic_model
-        ref_price = prices.price(ref)
-        reference = {}
-        if ref_price is not None:
-            reference = {
-                "reference_model": ref,
-                "reference_selected_usd": prices.cost(
-                    Usage(input_tokens=selection.selected_tokens, output_tokens=u.output_tokens),
-                    ref,
-                ),
-                "reference_whole_usd": prices.cost(
-                    Usage(input_tokens=doc_tokens, output_tokens=u.output_tokens), ref
-                ),
-            }
-        sent_in = u.input_tokens + u.cache_write_tokens + u.cache_read_tokens
-        est_request = (
-            (_estimate(a.request, prices, model, settings.encoding)[0] - a.request.max_tokens)
-            if a and a.request
-            else selection.selected_tokens
-        )
-        # -- the provider's own count of what was sent, over our estimate of it: no
-        #    hard-coded ratio between tokenizers --
-        ratio = sent_in / est_request if sent_in and est_request else 1.0
-        base_in = round((est_request - selection.selected_tokens + doc_tokens) * ratio)
-        base_cost = (
-            prices.cost(Usage(input_tokens=base_in, output_tokens=u.output_tokens), model) or 0.0
-        )
-        ledger.record(
-            s,
-            run_id,
-            document_id,
-            "baseline",
-            tokens_in=base_in,
-            tokens_out=u.output_tokens,
-            cost_usd=base_cost,
-            detail={"model": model, **reference},
+            doc_tokens=doc_tokens,
+            selection=selection,
+            analysis=outcome.analysis,
+            degraded=outcome.degraded,
+            reason=outcome.reason,
+            prices=prices,
+            reference_model=settings.analyze.anthropic_model,
+            encoding=settings.encoding,
         )

@@ -15,6 +15,7 @@ from sqlalchemy import and_, or_, update
 from sqlmodel import Session, select
 
 from docsieve.errors import BudgetExceededError
+from storage.db import Database
 from storage.tables_ledger import BudgetRow
 
 
@@ -145,3 +146,26 @@ def remaining(s: Session, run_id: int, document_id: int | None) -> tuple[int | N
             free_usd = row.limit_usd - row.spent_usd - row.reserved_usd
             usd = free_usd if usd is None else min(usd, free_usd)
     return tok, usd
+
+
+class StoredBudget:
+    """:class:`analyzers.budget.Budget` on the budget rows of one run and document.
+
+    Each call is its own short transaction, so a reservation is visible to
+    every other task and process at once.
+    """
+
+    def __init__(self, db: Database, run_id: int, document_id: int | None) -> None:
+        self.db, self.run_id, self.document_id = db, run_id, document_id
+
+    def reserve(self, tokens: int, usd: float) -> Reservation:
+        with self.db.session() as s:
+            return reserve(s, self.run_id, self.document_id, tokens, usd)
+
+    def settle(self, hold: Reservation, tokens: int, usd: float) -> None:
+        with self.db.session() as s:
+            settle(s, hold, tokens, usd)
+
+    def release(self, hold: Reservation) -> None:
+        with self.db.session() as s:
+            release(s, hold)

@@ -9,12 +9,13 @@ replaced, so API keys and auth headers never reach the database.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
-from docsieve.analysis import DocumentAnalysis, ProviderResponse
+from docsieve.analysis import DocumentAnalysis, ProviderResponse, Usage
 from storage.db import Database
 from storage.tables_analysis import DocumentAnalysisRow, ModelCallRow, ResponseCacheRow
 
@@ -52,6 +53,57 @@ def _redact(value: Any, secrets: list[str]) -> Any:
                 value = value.replace(s, REDACTED)
         return value
     return value
+
+
+@dataclass(frozen=True)
+class CallTotals:
+    """What the call log says one document's stage 2 used: the figures of the ledger."""
+
+    calls: int
+    usage: Usage
+    cost_usd: float
+
+
+def call_totals(s: Session, run_id: int, document_id: int) -> CallTotals:
+    """Sum of every logged call (attempts that failed included) of one document in one run."""
+    calls = list(
+        s.exec(
+            select(ModelCallRow).where(
+                ModelCallRow.run_id == run_id, ModelCallRow.document_id == document_id
+            )
+        )
+    )
+    usage = Usage(
+        input_tokens=sum(c.input_tokens for c in calls),
+        output_tokens=sum(c.output_tokens for c in calls),
+        cache_write_tokens=sum(c.cache_write_tokens for c in calls),
+        cache_read_tokens=sum(c.cache_read_tokens for c in calls),
+    )
+    return CallTotals(len(calls), usage, sum(c.cost_usd or 0.0 for c in calls))
+
+
+def run_analyses(s: Session, run_id: int) -> list[DocumentAnalysis]:
+    """Every stored analysis of a run, oldest first (a document analysed again appears twice)."""
+    stmt = (
+        select(DocumentAnalysisRow)
+        .where(DocumentAnalysisRow.run_id == run_id)
+        .order_by(col(DocumentAnalysisRow.id))
+    )
+    return [DocumentAnalysis.model_validate(r.analysis_json) for r in s.exec(stmt).all()]
+
+
+def finished_analysis(s: Session, run_id: int, document_id: int) -> DocumentAnalysis | None:
+    """The newest analysis of this document in this run that has answers (analysed or cached)."""
+    row = s.exec(
+        select(DocumentAnalysisRow)
+        .where(
+            DocumentAnalysisRow.run_id == run_id,
+            DocumentAnalysisRow.document_id == document_id,
+            col(DocumentAnalysisRow.status).in_(["analysed", "cached"]),
+        )
+        .order_by(col(DocumentAnalysisRow.id).desc())
+    ).first()
+    return DocumentAnalysis.model_validate(row.analysis_json) if row else None
 
 
 class CallStore:
@@ -178,10 +230,9 @@ class CallStore:
             return row.id
 
     def analyses(self, run_id: int) -> list[DocumentAnalysis]:
-        stmt = (
-            select(DocumentAnalysisRow)
-            .where(DocumentAnalysisRow.run_id == run_id)
-            .order_by(col(DocumentAnalysisRow.id))
-        )
         with self.db.session() as s:
-            return [DocumentAnalysis.model_validate(r.analysis_json) for r in s.exec(stmt).all()]
+            return run_analyses(s, run_id)
+
+    def finished_analysis(self, run_id: int, document_id: int) -> DocumentAnalysis | None:
+        with self.db.session() as s:
+            return finished_analysis(s, run_id, document_id)

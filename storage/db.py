@@ -2,8 +2,10 @@
 
 The schema is versioned by numbered migrations in ``storage/migrations``
 (``m0001_*.py``, ``m0002_*.py``...). Each has ``VERSION``, ``DESCRIPTION`` and
-``upgrade(connection)``. Opening a database applies the missing ones in order,
-inside one transaction each, and records them in ``schema_migrations``.
+``upgrade(connection)``, which runs the migration's own literal DDL for SQLite
+or PostgreSQL (:func:`run_ddl`), never DDL derived from today's table classes.
+Opening a database applies the missing ones in order, in one transaction, and
+records them in ``schema_migrations``.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, event, select
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
 from docsieve.errors import StorageError
 
@@ -59,10 +61,19 @@ def discover_migrations() -> list[Migration]:
     return found
 
 
-def create_tables(conn: Connection, *models: type[SQLModel]) -> None:
-    """Create exactly these tables (a migration's own), nothing else of the metadata."""
-    tables = [m.__table__ for m in models]  # type: ignore[attr-defined]
-    SQLModel.metadata.create_all(conn, tables=tables)
+def run_ddl(conn: Connection, **scripts: str) -> None:
+    """Run a migration's literal DDL for this backend (``sqlite=...``, ``postgresql=...``)."""
+    backend = conn.dialect.name
+    script = scripts.get(backend)
+    if script is None:
+        raise StorageError(
+            f"no migration DDL for the {backend!r} backend; supported: {', '.join(scripts)}",
+            backend=backend,
+        )
+    # -- one statement per execute: the SQLite driver refuses several at once --
+    for statement in script.split(";"):
+        if statement.strip():
+            conn.exec_driver_sql(statement)
 
 
 def _make_engine(url: str) -> Engine:

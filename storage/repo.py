@@ -86,6 +86,30 @@ def add_run_item(
     return item
 
 
+def get_run(s: Session, run_id: int) -> RunRow | None:
+    return s.get(RunRow, run_id)
+
+
+def latest_run_id(s: Session, kind: str | None = None) -> int | None:
+    """The newest run (of ``kind``, if given)."""
+    q = select(RunRow.id).order_by(col(RunRow.id).desc())
+    if kind:
+        q = q.where(RunRow.kind == kind)
+    return s.exec(q).first()
+
+
+def unfinished_run_id(s: Session, kind: str, root: str, profile: str | None) -> int | None:
+    """The latest run of this kind, folder and profile, if it did not complete."""
+    run = s.exec(
+        select(RunRow)
+        .where(RunRow.kind == kind, RunRow.root == root, RunRow.profile == profile)
+        .order_by(col(RunRow.id).desc())
+    ).first()
+    if run is not None and run.status != "completed":
+        return run.id
+    return None
+
+
 def run_items(s: Session, run_id: int, stage: str | None = None) -> list[RunItemRow]:
     q = select(RunItemRow).where(RunItemRow.run_id == run_id)
     if stage:
@@ -100,6 +124,28 @@ def find_document(s: Session, path: str, sha256: str) -> DocumentRow | None:
     return s.exec(
         select(DocumentRow).where(DocumentRow.path == path, DocumentRow.sha256 == sha256)
     ).first()
+
+
+def get_document(s: Session, document_id: int) -> DocumentRow | None:
+    return s.get(DocumentRow, document_id)
+
+
+def document_tokens(s: Session, document_id: int) -> int:
+    """Tokens of the whole document text (0 when unknown)."""
+    row = s.get(DocumentRow, document_id)
+    return (row.tokens if row else None) or 0
+
+
+def parsed_paths(s: Session, document_ids: list[int]) -> dict[int, str]:
+    """Document id -> path of each document among ``document_ids`` that parsed, in order."""
+    out: dict[int, str] = {}
+    for doc_id in document_ids:
+        if doc_id in out:
+            continue
+        d = s.get(DocumentRow, doc_id)
+        if d is not None and d.status == DocStatus.OK.value:
+            out[doc_id] = d.path
+    return out
 
 
 def record_document(

@@ -148,6 +148,18 @@ def load_selection(session: Session, run_id: int, document_id: int) -> DocumentS
     )
 
 
+def selected_document_ids(session: Session, run_id: int) -> list[int]:
+    """The documents with a stored selection in this run, in the order they were stored."""
+    return [
+        r.document_id
+        for r in session.exec(
+            select(SelectionDocRow)
+            .where(SelectionDocRow.run_id == run_id)
+            .order_by(col(SelectionDocRow.id))
+        )
+    ]
+
+
 class SqlEmbeddingCache:
     """:class:`extractors.base.EmbeddingCache` on the ``embedding_cache`` table."""
 

@@ -75,8 +75,10 @@ def _ask(
         )
         for i, t in enumerate(texts)
     ]
-    for q in questions:
-        q.chunk_ids = q.chunk_ids or [s.chunk_id for s in sections]
+    questions = [
+        q.model_copy(update={"chunk_ids": q.chunk_ids or [s.chunk_id for s in sections]})
+        for q in questions
+    ]
     req = AnalysisRequest(
         model="spacy",
         instructions="",

@@ -14,9 +14,9 @@ from sqlmodel import select
 from analyzers.pricing import PriceTable
 from docsieve.analysis import Usage
 from docsieve.settings import Settings
-from flows.reports import build_report, to_html
 from flows.run import run_flow
 from flows.runtime import database
+from reports import build_report, to_html
 from storage.tables import RunRow
 from storage.tables_analysis import ModelCallRow
 from storage.tables_ledger import BudgetRow, LedgerRow
