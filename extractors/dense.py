@@ -82,8 +82,9 @@ class Encoder:
                 model=model,
             ) from exc
         mdl.eval()
-        if self.device == "cuda":
-            mdl = mdl.half()
+        # -- a trained folder stores fp16 weights (extractors.train): fp16 on CUDA,
+        #    float32 on the CPU, whatever the file holds --
+        mdl = mdl.half() if self.device == "cuda" else mdl.float()
         self.model: Any = mdl.to(self.device)
         self.max_length = max_length or _max_seq_length(self.path, self.tokenizer)
         self._torch = torch
