@@ -28,7 +28,8 @@ configure_process_environment()
 app = typer.Typer(
     name="docsieve",
     no_args_is_help=True,
-    add_completion=False,
+    # -- typer's own --install-completion / --show-completion (bash, zsh, fish, PowerShell) --
+    add_completion=True,
     help="Batch analysis of RFPs and contracts: select locally, analyze cheaply.",
 )
 
@@ -74,6 +75,27 @@ def _open_db(settings: Settings) -> Any:
         return database(settings)
     except DocsieveError as exc:
         raise _fail(exc) from exc
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            out.print(f"docsieve {version('docsieve')}")
+        except PackageNotFoundError:  # -- run from a checkout that was never installed --
+            out.print("docsieve (not installed)")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    show_version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="print the version"),
+    ] = False,
+) -> None:
+    """Batch analysis of RFPs and contracts: select locally, analyze cheaply."""
 
 
 @app.command()
@@ -220,20 +242,9 @@ def report(
 ) -> None:
     """Print a run's summary and token funnel; export it as Markdown, JSON, CSV and HTML."""
     import reports
-    from storage import repo
 
-    settings = _settings()
-    db = _open_db(settings)
-    with db.session() as s:
-        rid = run_id if run_id is not None else repo.latest_run_id(s)
-        if rid is None:
-            err.print("[red]error:[/red] no runs yet")
-            raise typer.Exit(EXIT_USAGE)
-        try:
-            rep = reports.build_report(s, rid)
-        except KeyError as exc:
-            err.print(f"[red]error:[/red] no run {rid}")
-            raise typer.Exit(EXIT_USAGE) from exc
+    rep = _report_of(_open_db(_settings()), run_id)
+    rid = rep.run_id
     if export is not None:
         export.mkdir(parents=True, exist_ok=True)
         files = {
@@ -250,6 +261,56 @@ def report(
         print(reports.to_json(rep))
     else:
         console.print_report(rep)
+
+
+def _report_of(db: Any, run_id: int | None) -> Any:
+    """The report of ``run_id`` (default the latest run), or a usage error."""
+    import reports
+    from storage import repo
+
+    with db.session() as s:
+        rid = run_id if run_id is not None else repo.latest_run_id(s)
+        if rid is None:
+            err.print("[red]error:[/red] no runs yet")
+            raise typer.Exit(EXIT_USAGE)
+        try:
+            return reports.build_report(s, rid)
+        except KeyError as exc:
+            err.print(f"[red]error:[/red] no run {rid}")
+            raise typer.Exit(EXIT_USAGE) from exc
+
+
+@app.command()
+def show(
+    run_id: Annotated[int | None, typer.Argument(help="default: the latest run")] = None,
+    doc: Annotated[str | None, typer.Option(help="documents whose file name contains this")] = None,
+    question: Annotated[str | None, typer.Option(help="one question id")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Show a run's stored answers: per document and question, fields and citations."""
+    from reports.answers import filter_results
+
+    rep = _report_of(_open_db(_settings()), run_id)
+    if question is not None and question not in rep.questions:
+        err.print(
+            f"[red]error:[/red] run {rep.run_id} asked no question {question!r}; "
+            f"its questions: {', '.join(rep.questions) or '(none)'}"
+        )
+        raise typer.Exit(EXIT_USAGE)
+    console.print_show(filter_results(rep.results, doc, question), as_json)
+
+
+@app.command()
+def runs(
+    limit: Annotated[int, typer.Option(help="how many, newest first")] = 20,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """List runs with their status and document counts."""
+    from storage.results_repo import list_runs
+
+    db = _open_db(_settings())
+    with db.session() as s:
+        console.print_runs(list_runs(s, limit), as_json)
 
 
 @app.command()

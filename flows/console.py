@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from docsieve.text import format_pages
 from docsieve.types import Chunk, IngestResult
@@ -24,7 +26,9 @@ if TYPE_CHECKING:
     from flows.run import RunSummary
     from flows.select import SelectSummary
     from reports import RunReport
+    from reports.answers import AnswerView, DocumentAnswers
     from storage.accounting import CostModel
+    from storage.results_repo import RunListing
 
 out = Console()
 err = Console(stderr=True)
@@ -140,43 +144,9 @@ def print_chunks(name: str, chunker: str, chunks: list[Chunk], as_json: bool) ->
 
 def print_selections(summary: SelectSummary, as_json: bool) -> None:
     if as_json:
-        print(
-            json.dumps(
-                {
-                    "run_id": summary.run_id,
-                    "documents": [
-                        {
-                            "path": sel.path,
-                            "profile": sel.profile,
-                            "document_tokens": sel.document_tokens,
-                            "selected_tokens": sel.selected_tokens,
-                            "fraction": round(sel.fraction, 4),
-                            "questions": [
-                                {
-                                    "question_id": q.question_id,
-                                    "tokens": q.tokens,
-                                    "sections": [
-                                        {
-                                            "chunk_id": c.chunk_id,
-                                            "text": c.text,
-                                            "score": round(c.score, 4),
-                                            "tokens": c.tokens,
-                                            "pages": [c.page_start, c.page_end],
-                                            "span": [c.start, c.end],
-                                            "heading_path": c.heading_path,
-                                        }
-                                        for c in q.chunks
-                                    ],
-                                }
-                                for q in sel.questions
-                            ],
-                        }
-                        for sel in summary.selections
-                    ],
-                },
-                indent=2,
-            )
-        )
+        from reports.selection import selections_dict
+
+        print(json.dumps(selections_dict(summary.run_id, summary.selections), indent=2))
         return
     for sel in summary.selections:
         table = Table(
@@ -234,6 +204,12 @@ def print_run(summary: RunSummary, report: RunReport, as_json: bool) -> None:
         out.print(f"resumed unfinished run {summary.run_id}")
     print_ingest(summary.ingest, False)
     print_report(report)
+    # -- what the user came for comes last, where the terminal leaves it on screen --
+    print_answers(report.results)
+    out.print(
+        f"[dim]all of it: docsieve show {report.run_id} [--doc NAME] [--question ID]; "
+        f"files: docsieve report {report.run_id} --export DIR[/dim]"
+    )
 
 
 def print_report(report: RunReport) -> None:
@@ -275,6 +251,80 @@ def print_report(report: RunReport) -> None:
             f"at {ref['model']} list prices the selection would cost "
             f"${ref['selected_usd']:.4f} against ${ref['whole_usd']:.4f} for whole documents"
         )
+
+
+def _answer_cell(a: AnswerView, full: bool) -> Text:
+    from reports.answers import shorten
+
+    if not a.found:
+        cell = Text("not found", style="dim")
+        if a.candidates:
+            cell.append("; look at " + ", ".join(c.label for c in a.candidates[:2]), style="dim")
+        return cell
+    # -- Text, not markup: an answer holding "[red]" or "[/]" is shown as written --
+    cell = Text(a.answer if full else shorten(a.answer, 220))
+    for name, value in a.field_text().items():
+        cell.append(f"\n{name}: ", style="bold")
+        cell.append(value if full else shorten(value, 120))
+    return cell
+
+
+def _cited(a: AnswerView, full: bool) -> Text:
+    cell = Text()
+    for i, c in enumerate(a.citations if full else a.citations[:3]):
+        cell.append(("\n" if i else "") + c.label)
+        if c.quote and not c.quote_verified:
+            cell.append(" (quote not verified)", style="yellow")
+        if full and c.quote:
+            cell.append(f"\n  “{c.quote}”", style="dim")
+    if not full and len(a.citations) > 3:
+        cell.append(f"\n+{len(a.citations) - 3} more", style="dim")
+    return cell
+
+
+def print_answers(results: list[DocumentAnswers], full: bool = False) -> None:
+    """Per document, per question: the answer, its key fields and where it was found."""
+    for d in results:
+        served = f"{d.provider}/{d.model}" + (" (offline, extractive)" if d.extractive else "")
+        table = Table(
+            "question",
+            "answer",
+            "cited",
+            title=f"[bold]{escape(d.label)}[/bold]",
+            caption=f"{d.status} by {escape(served)}",
+            show_lines=True,
+        )
+        for a in d.answers:
+            table.add_row(a.question_id, _answer_cell(a, full), _cited(a, full))
+        out.print(table)
+
+
+def print_show(results: list[DocumentAnswers], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps([d.model_dump(mode="json") for d in results], indent=2))
+        return
+    if not results:
+        out.print("no answers match")
+    print_answers(results, full=True)
+
+
+def print_runs(runs: list[RunListing], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps([r.model_dump(mode="json") for r in runs], indent=2))
+        return
+    table = Table("run", "kind", "status", "started (UTC)", "docs", "analysed", "outcomes", "root")
+    for r in runs:
+        table.add_row(
+            str(r.run_id),
+            r.kind,
+            r.status,
+            r.started_at.strftime("%Y-%m-%d %H:%M"),
+            str(r.documents),
+            str(r.analysed),
+            ", ".join(f"{n} {k}" for k, n in sorted(r.counts.items())),
+            Text(r.root or ""),
+        )
+    out.print(table)
 
 
 def print_replay(rep: ReplayReport, run_id: int, as_json: bool) -> None:

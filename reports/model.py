@@ -15,8 +15,10 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from docsieve.analysis import DocumentAnalysis
+from reports.answers import DocumentAnswers, cited_chunk_ids, question_ids, shape_answers
 from storage import ledger, repo
 from storage.calls_repo import run_analyses
+from storage.results_repo import chunk_headings
 
 FUNNEL = [
     ("document", "document tokens"),
@@ -61,6 +63,10 @@ class RunReport(BaseModel):
     reference: dict[str, Any] = Field(default_factory=dict)
     documents: list[DocumentLine]
     analyses: list[DocumentAnalysis] = Field(default_factory=list)
+    # -- the answers shaped for people (file names, section headings), and the questions
+    #    asked, in profile order: what the terminal, the matrix and the exports show --
+    results: list[DocumentAnswers] = Field(default_factory=list)
+    questions: list[str] = Field(default_factory=list)
 
 
 def build_report(s: Session, run_id: int) -> RunReport:
@@ -130,8 +136,13 @@ def build_report(s: Session, run_id: int) -> RunReport:
             "selected_usd": sum(b.detail.get("reference_selected_usd") or 0 for b in base_rows),
             "whole_usd": sum(b.detail.get("reference_whole_usd") or 0 for b in base_rows),
         }
+    names = {d.document_id: d.path.replace("\\", "/").rsplit("/", 1)[-1] for d in docs}
+    found = list(analyses.values())
+    results = shape_answers(found, names, chunk_headings(s, cited_chunk_ids(found)))
     return RunReport(
         run_id=run_id,
+        results=results,
+        questions=question_ids(results),
         reference=reference,
         kind=run.kind,
         status=run.status,
@@ -147,7 +158,7 @@ def build_report(s: Session, run_id: int) -> RunReport:
         selected_fraction=f.selected_fraction,
         stage1_seconds=f.total("chunk").seconds + f.total("select").seconds,
         documents=docs,
-        analyses=list(analyses.values()),
+        analyses=found,
     )
 
 

@@ -65,6 +65,43 @@ def test_run_report_cost_replay(contracts: Path, tmp_path: Path, cli_env: CliRun
 
     _ok(cli_env.invoke(app, ["report", "999"]), 2)
 
+    # -- the stored answers: per document and question, named by file, cited by heading --
+    args = ["show", str(run_id), "--doc", "AGREEMENT_1", "--question", "governing_law_disputes"]
+    shown = json.loads(_ok(cli_env.invoke(app, [*args, "--json"])).stdout)
+    assert [d["label"] for d in shown] == ["agreement_1.txt"]
+    (law,) = shown[0]["answers"]
+    assert law["question_id"] == "governing_law_disputes"
+    if law["found"]:
+        assert "New York" in law["answer"] + json.dumps(law["fields"])
+        assert law["citations"] and all(c["pages"] for c in law["citations"])
+        assert any("GOVERNING LAW" in c["heading"] for c in law["citations"])
+    text = _ok(cli_env.invoke(app, ["show", "--question", "governing_law_disputes"])).stdout
+    assert "agreement_0.txt" in text and "governing_law" in text
+    _ok(cli_env.invoke(app, ["show", "--question", "no_such_question"]), 2)
+
+    listed = json.loads(_ok(cli_env.invoke(app, ["runs", "--json"])).stdout)
+    assert listed[0]["run_id"] == run_id and listed[0]["status"] == "completed"
+    assert listed[0]["documents"] == 3 and listed[0]["analysed"] == 3
+    assert "completed" in _ok(cli_env.invoke(app, ["runs"])).stdout
+
+
+def test_run_ends_with_the_answers(contracts: Path, cli_env: CliRunner) -> None:
+    text = _ok(cli_env.invoke(app, ["run", str(contracts)])).stdout
+    tail = text[text.index("token funnel") :]
+    for name in ("agreement_0.txt", "agreement_1.txt", "agreement_2.txt"):
+        assert name in tail
+    assert "governing_law" in tail and ", p. 1" in tail
+    assert "docsieve show" in tail
+
+
+def test_version_and_completion(cli_env: CliRunner) -> None:
+    from importlib.metadata import version
+
+    assert (
+        _ok(cli_env.invoke(app, ["--version"])).stdout.strip() == f"docsieve {version('docsieve')}"
+    )
+    assert "--install-completion" in _ok(cli_env.invoke(app, ["--help"])).stdout
+
 
 def test_select_analyze_chunk(contracts: Path, cli_env: CliRunner) -> None:
     sel = json.loads(

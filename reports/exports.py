@@ -1,0 +1,87 @@
+"""Spreadsheet exports: CSV text and XLSX workbooks, every cell safe to open.
+
+A cell that begins with ``=``, ``+``, ``-`` or ``@`` (or a tab or carriage
+return, which some spreadsheets skip before reading one of those) is read as a
+formula by Excel and LibreOffice: ``=HYPERLINK(...)`` from a hostile document
+would run in the reviewer's spreadsheet. :func:`safe_cell` prefixes such text
+with an apostrophe, the spreadsheets' own "this is text" mark (OWASP's advice
+for CSV injection). Numbers stay numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+Cell = str | int | float | bool | None
+Sheet = tuple[Sequence[str], Iterable[Sequence[Cell]]]
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# -- Excel's limit on one cell; a longer text is refused by openpyxl --
+XLSX_CELL_CHARS = 32767
+
+
+def safe_cell(value: Any) -> Cell:
+    """``value`` as a spreadsheet cell that cannot be read as a formula."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    text = str(value)
+    if text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
+
+
+def to_csv(headers: Sequence[str], rows: Iterable[Sequence[Cell]]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow([safe_cell(h) for h in headers])
+    for row in rows:
+        w.writerow([safe_cell(v) for v in row])
+    return buf.getvalue()
+
+
+def write_xlsx(path: Path, sheets: dict[str, Sheet]) -> Path:
+    """One workbook, a sheet per entry: bold frozen header, filters, wrapped long text."""
+    try:
+        from openpyxl import Workbook
+        from openpyxl.styles import Alignment, Font
+        from openpyxl.utils import get_column_letter
+    except ImportError as exc:  # pragma: no cover - a declared dependency
+        raise RuntimeError("XLSX export needs openpyxl: pip install openpyxl") from exc
+
+    wb = Workbook()
+    wb.remove(wb.active)  # type: ignore[arg-type]
+    for title, (headers, rows) in sheets.items():
+        ws = wb.create_sheet(title=title[:31])
+        ws.append([safe_cell(h) for h in headers])
+        widths = [len(h) for h in headers]
+        for row in rows:
+            cells = [_xlsx(v) for v in row]
+            ws.append(cells)
+            for i, v in enumerate(cells):
+                widths[i] = max(widths[i], min(60, len(str(v or ""))))
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        ws.freeze_panes = "A2"
+        if ws.max_row > 1:
+            ws.auto_filter.ref = ws.dimensions
+        wrap = Alignment(wrap_text=True, vertical="top")
+        for i, w in enumerate(widths, 1):
+            ws.column_dimensions[get_column_letter(i)].width = max(8, w + 2)
+            if w >= 60:
+                for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
+                    cell.alignment = wrap
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def _xlsx(value: Any) -> Cell:
+    cell = safe_cell(value)
+    if isinstance(cell, str):
+        # -- control characters are refused by the XLSX format; tabs and newlines stay --
+        cell = "".join(ch for ch in cell if ch in "\t\n" or ch >= " ")[:XLSX_CELL_CHARS]
+    return cell
