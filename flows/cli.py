@@ -79,12 +79,7 @@ def _open_db(settings: Settings) -> Any:
 
 def _version(value: bool) -> None:
     if value:
-        from importlib.metadata import PackageNotFoundError, version
-
-        try:
-            out.print(f"docsieve {version('docsieve')}")
-        except PackageNotFoundError:  # -- run from a checkout that was never installed --
-            out.print("docsieve (not installed)")
+        console.print_version()
         raise typer.Exit()
 
 
@@ -243,19 +238,11 @@ def report(
     """Print a run's summary and token funnel; export it as Markdown, JSON, CSV and HTML."""
     import reports
 
-    rep = _report_of(_open_db(_settings()), run_id)
-    rid = rep.run_id
+    rep = _report_of(_open_db(_settings()), run_id, compliance=export is not None)
     if export is not None:
-        export.mkdir(parents=True, exist_ok=True)
-        files = {
-            f"run-{rid}.md": reports.to_markdown(rep),
-            f"run-{rid}.json": reports.to_json(rep),
-            f"run-{rid}-documents.csv": reports.documents_csv(rep),
-            f"run-{rid}-answers.csv": reports.answers_csv(rep),
-            f"run-{rid}.html": reports.to_html(rep),
-        }
-        for name, text in files.items():
-            (export / name).write_text(text, encoding="utf-8")
+        from reports.exports import write_report_files
+
+        files = write_report_files(rep, export)
         err.print(f"wrote {', '.join(files)} to {export}")
     if as_json:
         print(reports.to_json(rep))
@@ -263,7 +250,7 @@ def report(
         console.print_report(rep)
 
 
-def _report_of(db: Any, run_id: int | None) -> Any:
+def _report_of(db: Any, run_id: int | None, compliance: bool = False) -> Any:
     """The report of ``run_id`` (default the latest run), or a usage error."""
     import reports
     from storage import repo
@@ -274,7 +261,7 @@ def _report_of(db: Any, run_id: int | None) -> Any:
             err.print("[red]error:[/red] no runs yet")
             raise typer.Exit(EXIT_USAGE)
         try:
-            return reports.build_report(s, rid)
+            return reports.build_report(s, rid, compliance=compliance)
         except KeyError as exc:
             err.print(f"[red]error:[/red] no run {rid}")
             raise typer.Exit(EXIT_USAGE) from exc
@@ -292,10 +279,7 @@ def show(
 
     rep = _report_of(_open_db(_settings()), run_id)
     if question is not None and question not in rep.questions:
-        err.print(
-            f"[red]error:[/red] run {rep.run_id} asked no question {question!r}; "
-            f"its questions: {', '.join(rep.questions) or '(none)'}"
-        )
+        err.print(f"[red]error:[/red] no question {question!r}; asked: {', '.join(rep.questions)}")
         raise typer.Exit(EXIT_USAGE)
     console.print_show(filter_results(rep.results, doc, question), as_json)
 
@@ -311,6 +295,35 @@ def runs(
     db = _open_db(_settings())
     with db.session() as s:
         console.print_runs(list_runs(s, limit), as_json)
+
+
+@app.command("requirements")
+def requirements_cmd(
+    paths: Annotated[
+        list[Path], typer.Argument(help="a solicitation folder, or its files (one package)")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="print the matrix as JSON")] = False,
+    csv: Annotated[Path | None, typer.Option("--csv", help="write the matrix as CSV")] = None,
+    xlsx: Annotated[Path | None, typer.Option("--xlsx", help="write the matrix as XLSX")] = None,
+) -> None:
+    """The compliance matrix of a solicitation: every shall/must/will statement, offline."""
+    from flows.requirements import requirements_for
+    from reports.compliance import section_of
+    from reports.exports import compliance_csv, write_compliance_xlsx
+
+    settings = _settings()
+    [_require(p) for p in paths]
+    try:
+        section = section_of(requirements_for(paths, settings))
+    except DocsieveError as exc:
+        raise _fail(exc) from exc
+    if csv is not None:
+        csv.write_text(compliance_csv([section]), encoding="utf-8")
+        err.print(f"wrote {len(section.rows)} rows to {csv}")
+    if xlsx is not None:
+        write_compliance_xlsx(xlsx, [section])
+        err.print(f"wrote {len(section.rows)} rows to {xlsx}")
+    console.print_requirements(section, as_json)
 
 
 @app.command()

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from flows.select import SelectSummary
     from reports import RunReport
     from reports.answers import AnswerView, DocumentAnswers
+    from reports.compliance import ComplianceSection
     from storage.accounting import CostModel
     from storage.results_repo import RunListing
 
@@ -55,6 +56,15 @@ class Bar:
             self.task = self.progress.add_task(label or "", total=total, label="")
         elif self.task is not None:
             self.progress.update(self.task, advance=1, label=label or "")
+
+
+def print_version() -> None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        out.print(f"docsieve {version('docsieve')}")
+    except PackageNotFoundError:  # -- run from a checkout that was never installed --
+        out.print("docsieve (not installed)")
 
 
 def print_config(data: dict[str, Any], as_json: bool) -> None:
@@ -103,23 +113,9 @@ def print_ingest(results: list[IngestResult], as_json: bool) -> None:
 
 def print_chunks(name: str, chunker: str, chunks: list[Chunk], as_json: bool) -> None:
     if as_json:
-        print(
-            json.dumps(
-                [
-                    {
-                        "id": c.id,
-                        "text": c.text,
-                        "heading_path": c.heading_path,
-                        "pages": [c.page_start, c.page_end],
-                        "span": [c.start, c.end],
-                        "tokens": c.tokens,
-                        "kind": c.kind,
-                    }
-                    for c in chunks
-                ],
-                indent=2,
-            )
-        )
+        from reports.selection import chunks_list
+
+        print(json.dumps(chunks_list(chunks), indent=2))
         return
     table = Table(
         "#",
@@ -325,6 +321,23 @@ def print_runs(runs: list[RunListing], as_json: bool) -> None:
             Text(r.root or ""),
         )
     out.print(table)
+
+
+def print_requirements(sec: ComplianceSection, as_json: bool) -> None:
+    if as_json:
+        print(sec.model_dump_json(indent=2))
+        return
+    table = Table("id", "where", "party", "category", "requirement", title=escape(sec.label))
+    for r in sec.rows:
+        where = " ".join(x for x in (r.section, r.heading) if x)
+        table.add_row(
+            r.id, Text(f"{r.file}\n{where}\np. {r.page}"), r.party, r.category, Text(r.statement)
+        )
+    out.print(table)
+    counts = ", ".join(f"{n} {k}" for k, n in sorted(sec.by_category.items()))
+    out.print(f"{len(sec.rows)} requirements in {len(sec.files)} files: {counts or 'none'}")
+    for sk in sec.skipped:
+        out.print(Text(f"skipped {sk.path}: {sk.reason}", style="dim"))
 
 
 def print_replay(rep: ReplayReport, run_id: int, as_json: bool) -> None:

@@ -14,7 +14,13 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from docsieve.requirements import ComplianceRow
+
+if TYPE_CHECKING:
+    from reports.compliance import ComplianceSection
+    from reports.model import RunReport
 
 Cell = str | int | float | bool | None
 Sheet = tuple[Sequence[str], Iterable[Sequence[Cell]]]
@@ -85,3 +91,44 @@ def _xlsx(value: Any) -> Cell:
         # -- control characters are refused by the XLSX format; tabs and newlines stay --
         cell = "".join(ch for ch in cell if ch in "\t\n" or ch >= " ")[:XLSX_CELL_CHARS]
     return cell
+
+
+def _compliance_rows(sections: list[ComplianceSection]) -> list[list[Cell]]:
+    # -- the package column lets several solicitations share one sheet --
+    return [[sec.label, *row.values()] for sec in sections for row in sec.rows]
+
+
+COMPLIANCE_HEADERS = ["Package", *ComplianceRow.headers()]
+
+
+def compliance_csv(sections: list[ComplianceSection]) -> str:
+    """The compliance matrix: one row per requirement, the team's three columns empty."""
+    return to_csv(COMPLIANCE_HEADERS, _compliance_rows(sections))
+
+
+def compliance_sheet(sections: list[ComplianceSection]) -> Sheet:
+    return COMPLIANCE_HEADERS, _compliance_rows(sections)
+
+
+def write_compliance_xlsx(path: Path, sections: list[ComplianceSection]) -> Path:
+    return write_xlsx(path, {"Compliance matrix": compliance_sheet(sections)})
+
+
+def write_report_files(rep: RunReport, folder: Path) -> list[str]:
+    """Every export of a run into ``folder``; returns the file names written."""
+    from reports import render
+
+    rid = rep.run_id
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {
+        f"run-{rid}.md": render.to_markdown(rep),
+        f"run-{rid}.json": render.to_json(rep),
+        f"run-{rid}-documents.csv": render.documents_csv(rep),
+        f"run-{rid}-answers.csv": render.answers_csv(rep),
+        f"run-{rid}.html": render.to_html(rep),
+    }
+    if rep.compliance:
+        files[f"run-{rid}-compliance.csv"] = compliance_csv(rep.compliance)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return list(files)

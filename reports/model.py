@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from docsieve.analysis import DocumentAnalysis
 from reports.answers import DocumentAnswers, cited_chunk_ids, question_ids, shape_answers
+from reports.compliance import ComplianceSection, compliance_sections
 from storage import ledger, repo
 from storage.calls_repo import run_analyses
 from storage.results_repo import chunk_headings
@@ -67,10 +68,14 @@ class RunReport(BaseModel):
     #    asked, in profile order: what the terminal, the matrix and the exports show --
     results: list[DocumentAnswers] = Field(default_factory=list)
     questions: list[str] = Field(default_factory=list)
+    # -- the compliance matrix of each solicitation package; built on request (it reads
+    #    every RFP's text again), for the HTML report and the exports --
+    compliance: list[ComplianceSection] = Field(default_factory=list)
 
 
-def build_report(s: Session, run_id: int) -> RunReport:
-    """The report of one run, from its run row, items, ledger and analyses."""
+def build_report(s: Session, run_id: int, compliance: bool = False) -> RunReport:
+    """The report of one run, from its run row, items, ledger and analyses; with
+    ``compliance``, the compliance matrix of its solicitations too."""
     run = repo.get_run(s, run_id)
     if run is None:
         raise KeyError(f"no run {run_id}")
@@ -159,6 +164,11 @@ def build_report(s: Session, run_id: int) -> RunReport:
         stage1_seconds=f.total("chunk").seconds + f.total("select").seconds,
         documents=docs,
         analyses=found,
+        compliance=(
+            compliance_sections(s, [(d.document_id, d.path, d.doc_type) for d in docs])
+            if compliance
+            else []
+        ),
     )
 
 

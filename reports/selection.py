@@ -1,10 +1,11 @@
-"""Stage 1's selections as JSON for ``docsieve select --json``: per document, per question."""
+"""Stage 1 as JSON: ``docsieve chunk --json`` and ``docsieve select --json``."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from docsieve.selection import DocumentSelection
+from docsieve.types import Chunk
 
 
 def selections_dict(run_id: int, selections: list[DocumentSelection]) -> dict[str, Any]:
@@ -41,3 +42,19 @@ def selections_dict(run_id: int, selections: list[DocumentSelection]) -> dict[st
             for sel in selections
         ],
     }
+
+
+def chunks_list(chunks: list[Chunk]) -> list[dict[str, Any]]:
+    """Each chunk with its text, heading path, pages, span, tokens and kind."""
+    return [
+        {
+            "id": c.id,
+            "text": c.text,
+            "heading_path": c.heading_path,
+            "pages": [c.page_start, c.page_end],
+            "span": [c.start, c.end],
+            "tokens": c.tokens,
+            "kind": c.kind,
+        }
+        for c in chunks
+    ]
