@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.table import Column, Table
 from rich.text import Text
 
 from docsieve.text import format_pages
@@ -260,6 +260,8 @@ def _answer_cell(a: AnswerView, full: bool) -> Text:
     # -- Text, not markup: an answer holding "[red]" or "[/]" is shown as written --
     cell = Text(a.answer if full else shorten(a.answer, 220))
     for name, value in a.field_text().items():
+        if value == a.answer.strip():  # -- the field the answer was made of: said once --
+            continue
         cell.append(f"\n{name}: ", style="bold")
         cell.append(value if full else shorten(value, 120))
     return cell
@@ -283,9 +285,9 @@ def print_answers(results: list[DocumentAnswers], full: bool = False) -> None:
     for d in results:
         served = f"{d.provider}/{d.model}" + (" (offline, extractive)" if d.extractive else "")
         table = Table(
-            "question",
-            "answer",
-            "cited",
+            Column("question", no_wrap=True, max_width=24),
+            Column("answer", ratio=3),
+            Column("cited", ratio=2),
             title=f"[bold]{escape(d.label)}[/bold]",
             caption=f"{d.status} by {escape(served)}",
             show_lines=True,
