@@ -285,7 +285,7 @@ def print_answers(results: list[DocumentAnswers], full: bool = False) -> None:
     for d in results:
         served = f"{d.provider}/{d.model}" + (" (offline, extractive)" if d.extractive else "")
         table = Table(
-            Column("question", no_wrap=True, max_width=24),
+            Column("question", no_wrap=True),
             Column("answer", ratio=3),
             Column("cited", ratio=2),
             title=f"[bold]{escape(d.label)}[/bold]",
