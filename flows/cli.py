@@ -209,22 +209,16 @@ def run(
     """Ingest, chunk, select and analyse in one resumable Prefect flow."""
     from flows.run import run_with_runner
     from reports import build_report
+    from reports.exports import write_html
 
     settings = _settings()
     _require(path)
-    summary = _with_bar(
-        as_json,
-        run_with_runner,
-        str(path),
-        settings,
-        profile=profile,
-        doc_type=doc_type,
-        fresh=fresh,
-    )
-    db = _open_db(settings)
-    with db.session() as s:
-        report = build_report(s, summary.run_id)
-    console.print_run(summary, report, as_json)
+    options = {"profile": profile, "doc_type": doc_type, "fresh": fresh}
+    summary = _with_bar(as_json, run_with_runner, str(path), settings, **options)
+    with _open_db(settings).session() as s:
+        report = build_report(s, summary.run_id, compliance=True)
+    html = write_html(report, settings.home / "reports")
+    console.print_run(summary, report, as_json, html)
     if any(r.status in ATTENTION for r in summary.ingest):
         raise typer.Exit(EXIT_ATTENTION)
 

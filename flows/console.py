@@ -180,21 +180,14 @@ def print_analyses(analyses: list[DocumentAnalysis]) -> None:
         out.print(table)
 
 
-def print_run(summary: RunSummary, report: RunReport, as_json: bool) -> None:
+def print_run(summary: RunSummary, report: RunReport, as_json: bool, html: Path) -> None:
     if as_json:
         from reports import summary_dict
 
-        print(
-            json.dumps(
-                {
-                    **summary_dict(report),
-                    "resumed": summary.resumed,
-                    "documents": [d.model_dump() for d in summary.documents],
-                    "ingest": [r.model_dump(mode="json") for r in summary.ingest],
-                },
-                indent=2,
-            )
-        )
+        data = {**summary_dict(report), "resumed": summary.resumed, "report_html": str(html)}
+        data["documents"] = [d.model_dump() for d in summary.documents]
+        data["ingest"] = [r.model_dump(mode="json") for r in summary.ingest]
+        print(json.dumps(data, indent=2))
         return
     if summary.resumed:
         out.print(f"resumed unfinished run {summary.run_id}")
@@ -202,9 +195,15 @@ def print_run(summary: RunSummary, report: RunReport, as_json: bool) -> None:
     print_report(report)
     # -- what the user came for comes last, where the terminal leaves it on screen --
     print_answers(report.results)
+    reqs = sum(len(sec.rows) for sec in report.compliance)
+    if reqs:
+        out.print(
+            f"compliance matrix: {reqs} requirements (in the report; or docsieve requirements)"
+        )
+    out.print(Text(f"report: {html}", style="bold"))
     out.print(
         f"[dim]all of it: docsieve show {report.run_id} [--doc NAME] [--question ID]; "
-        f"files: docsieve report {report.run_id} --export DIR[/dim]"
+        f"every format: docsieve report {report.run_id} --export DIR[/dim]"
     )
 
 
@@ -288,7 +287,7 @@ def print_answers(results: list[DocumentAnswers], full: bool = False) -> None:
             Column("question", no_wrap=True),
             Column("answer", ratio=3),
             Column("cited", ratio=2),
-            title=f"[bold]{escape(d.label)}[/bold]",
+            title=f"[bold]{escape(' '.join(d.label.split()))}[/bold]",
             caption=f"{d.status} by {escape(served)}",
             show_lines=True,
         )

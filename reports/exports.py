@@ -59,7 +59,7 @@ def write_xlsx(path: Path, sheets: dict[str, Sheet]) -> Path:
         raise RuntimeError("XLSX export needs openpyxl: pip install openpyxl") from exc
 
     wb = Workbook()
-    wb.remove(wb.active)  # type: ignore[arg-type]
+    wb.remove(wb.active)
     for title, (headers, rows) in sheets.items():
         ws = wb.create_sheet(title=title[:31])
         ws.append([safe_cell(h) for h in headers])
@@ -125,10 +125,37 @@ def write_report_files(rep: RunReport, folder: Path) -> list[str]:
         f"run-{rid}.json": render.to_json(rep),
         f"run-{rid}-documents.csv": render.documents_csv(rep),
         f"run-{rid}-answers.csv": render.answers_csv(rep),
+        f"run-{rid}-matrix.csv": render.matrix_csv(rep),
         f"run-{rid}.html": render.to_html(rep),
     }
     if rep.compliance:
         files[f"run-{rid}-compliance.csv"] = compliance_csv(rep.compliance)
     for name, text in files.items():
         (folder / name).write_text(text, encoding="utf-8")
-    return list(files)
+    write_xlsx(folder / f"run-{rid}.xlsx", report_sheets(rep))
+    return [*files, f"run-{rid}.xlsx"]
+
+
+def report_sheets(rep: RunReport) -> dict[str, Sheet]:
+    """The workbook of a run: the matrix, the answers, the documents, the compliance matrix."""
+    from reports import render
+    from reports.matrix import matrix_table
+
+    sheets: dict[str, Sheet] = {
+        "Matrix": matrix_table(rep.results, rep.questions),
+        "Answers": (render.ANSWER_HEADERS, render.answer_rows(rep)),
+        "Documents": render.documents_rows(rep),
+    }
+    if rep.compliance:
+        sheets["Compliance matrix"] = compliance_sheet(rep.compliance)
+    return sheets
+
+
+def write_html(rep: RunReport, folder: Path) -> Path:
+    """The run's HTML report as ``folder/run-N.html`` (what ``docsieve run`` leaves behind)."""
+    from reports import render
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"run-{rep.run_id}.html"
+    path.write_text(render.to_html(rep), encoding="utf-8")
+    return path

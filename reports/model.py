@@ -11,7 +11,7 @@ import json
 from collections import Counter
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from sqlmodel import Session
 
 from docsieve.analysis import DocumentAnalysis
@@ -71,6 +71,20 @@ class RunReport(BaseModel):
     # -- the compliance matrix of each solicitation package; built on request (it reads
     #    every RFP's text again), for the HTML report and the exports --
     compliance: list[ComplianceSection] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _shape(self) -> RunReport:
+        # -- a report made without shaped answers (older JSON, tests) gets them, named by
+        #    file; section headings need storage, so its citations name the file --
+        if self.analyses and not self.results:
+            names = {d.document_id: _file_name(d.path) for d in self.documents}
+            self.results = shape_answers(self.analyses, names, {})
+            self.questions = question_ids(self.results)
+        return self
+
+
+def _file_name(path: str) -> str:
+    return path.replace("\\", "/").rsplit("/", 1)[-1]
 
 
 def build_report(s: Session, run_id: int, compliance: bool = False) -> RunReport:
@@ -141,7 +155,7 @@ def build_report(s: Session, run_id: int, compliance: bool = False) -> RunReport
             "selected_usd": sum(b.detail.get("reference_selected_usd") or 0 for b in base_rows),
             "whole_usd": sum(b.detail.get("reference_whole_usd") or 0 for b in base_rows),
         }
-    names = {d.document_id: d.path.replace("\\", "/").rsplit("/", 1)[-1] for d in docs}
+    names = {d.document_id: _file_name(d.path) for d in docs}
     found = list(analyses.values())
     results = shape_answers(found, names, chunk_headings(s, cited_chunk_ids(found)))
     return RunReport(

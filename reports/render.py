@@ -9,9 +9,7 @@ prepares the values they show.
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 from functools import lru_cache
 from typing import Any
 
@@ -20,7 +18,14 @@ from markupsafe import Markup
 
 from docsieve.analysis import Citation, DocumentAnalysis
 from docsieve.text import format_pages
+from reports import markdown
+from reports.answers import shorten
+from reports.exports import Cell, to_csv
+from reports.matrix import matrix_table
 from reports.model import FUNNEL, DocumentLine, RunReport
+
+# -- how every format marks a quote that stage 2 gave but the chunk text does not hold --
+UNVERIFIED = "[quote not verified]"
 
 
 def _html_escape(value: Any) -> Any:
@@ -56,51 +61,73 @@ def to_json(r: RunReport) -> str:
 
 
 def documents_csv(r: RunReport) -> str:
-    buf = io.StringIO()
-    fields = list(DocumentLine.model_fields)
-    w = csv.DictWriter(buf, fieldnames=fields)
-    w.writeheader()
-    for d in r.documents:
-        row = d.model_dump()
-        row["degraded"] = "; ".join(d.degraded)
-        w.writerow(row)
-    return buf.getvalue()
+    return to_csv(*documents_rows(r))
+
+
+ANSWER_HEADERS = [
+    "document",
+    "question_id",
+    "found",
+    "answer",
+    "fields",
+    "citations",
+    "quotes",
+    "quotes_verified",
+    "confidence",
+    "provider",
+    "model",
+    "extractive",
+    "document_sha",
+]
+
+
+def answer_rows(r: RunReport) -> list[list[Cell]]:
+    """One row per (document, question): answer, every field, citations and quotes."""
+    rows: list[list[Cell]] = []
+    for d in r.results:
+        for a in d.answers:
+            rows.append(
+                [
+                    d.label,
+                    a.question_id,
+                    a.found,
+                    a.answer,
+                    "; ".join(f"{k}: {v}" for k, v in a.field_text().items()),
+                    "; ".join(c.label for c in a.citations),
+                    " | ".join(
+                        ("" if c.quote_verified else UNVERIFIED + " ") + c.quote
+                        for c in a.citations
+                        if c.quote
+                    ),
+                    all(c.quote_verified for c in a.citations if c.quote),
+                    a.confidence,
+                    d.provider,
+                    d.model,
+                    a.extractive,
+                    d.document_sha,
+                ]
+            )
+    return rows
 
 
 def answers_csv(r: RunReport) -> str:
-    """One row per (document, question): answer, pages and quoted text."""
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(
-        [
-            "document_sha",
-            "question_id",
-            "found",
-            "answer",
-            "pages",
-            "quotes",
-            "provider",
-            "model",
-            "extractive",
-        ]
-    )
-    for a in r.analyses:
-        for ans in a.answers:
-            pages = sorted({pages_of(c) for c in ans.citations})
-            w.writerow(
-                [
-                    a.document_sha,
-                    ans.question_id,
-                    ans.found,
-                    ans.answer,
-                    " ".join(pages),
-                    " | ".join(c.quote for c in ans.citations if c.quote),
-                    a.provider,
-                    a.model,
-                    ans.extractive,
-                ]
-            )
-    return buf.getvalue()
+    """One row per (document, question), named by file name; spreadsheet-safe cells."""
+    return to_csv(ANSWER_HEADERS, answer_rows(r))
+
+
+def matrix_csv(r: RunReport) -> str:
+    """The document x question matrix, every structured field in a column of its own."""
+    return to_csv(*matrix_table(r.results, r.questions))
+
+
+def documents_rows(r: RunReport) -> tuple[list[str], list[list[Cell]]]:
+    fields = list(DocumentLine.model_fields)
+    rows = []
+    for d in r.documents:
+        row = d.model_dump()
+        row["degraded"] = "; ".join(d.degraded)
+        rows.append([row[f] for f in fields])
+    return fields, rows
 
 
 def pages_of(c: Citation) -> str:
@@ -124,6 +151,21 @@ def _reference_line(r: RunReport) -> str | None:
     )
 
 
+def offline_note(r: RunReport) -> str | None:
+    """Said plainly when no API model answered: what was spent, and what the API would cost."""
+    if not r.analyses or not all(a.extractive for a in r.analyses):
+        return None
+    note = "Stage 2 ran offline (extractive analyzer, no API key): nothing was spent on an API."
+    if r.reference:
+        ref = r.reference
+        note += (
+            f" With the configured API model, {ref['model']}, this run would cost about"
+            f" ${ref['selected_usd']:.4f} for the selected sections"
+            f" (${ref['whole_usd']:.4f} sending whole documents), at its list prices."
+        )
+    return note
+
+
 def _view(r: RunReport) -> dict[str, Any]:
     """What both page templates show, prepared once."""
     return {
@@ -132,8 +174,15 @@ def _view(r: RunReport) -> dict[str, Any]:
         "counts": ", ".join(f"{n} {k}" for k, n in sorted(r.counts.items())),
         "stage2_usd": r.cost_by_stage["stage 2 (API)"],
         "reference": _reference_line(r),
+        "offline": offline_note(r),
         "answers": [(_doc_name(r, a), a) for a in r.analyses],
         "pages_of": pages_of,
+        "shorten": shorten,
+        "md": markdown.to_html,
+        "unverified": UNVERIFIED,
+        "md_inline": markdown.md_inline,
+        "md_cell": markdown.md_cell,
+        "md_heading": markdown.md_heading,
     }
 
 

@@ -55,7 +55,7 @@ def list_runs(s: Session, limit: int = 20, kind: str | None = None) -> list[RunL
             .distinct()
         )
         for run_id, _doc in rows:
-            analysed[run_id] += 1
+            analysed[run_id or 0] += 1
     return [
         RunListing(
             run_id=r.id or 0,

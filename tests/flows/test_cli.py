@@ -31,6 +31,9 @@ def test_run_report_cost_replay(contracts: Path, tmp_path: Path, cli_env: CliRun
     run = json.loads(_ok(cli_env.invoke(app, ["run", str(contracts), "--json"])).stdout)
     run_id = run["run_id"]
     assert [d["status"] for d in run["documents"]] == ["analysed"] * 3
+    # -- every run leaves its HTML report in the home folder --
+    assert Path(run["report_html"]).name == f"run-{run_id}.html"
+    assert 'id="matrix"' in Path(run["report_html"]).read_text(encoding="utf-8")
     assert 0 < run["selected_fraction"] < 1
 
     out = tmp_path / "export"
@@ -46,12 +49,20 @@ def test_run_report_cost_replay(contracts: Path, tmp_path: Path, cli_env: CliRun
             f"run-{run_id}.html",
             f"run-{run_id}-documents.csv",
             f"run-{run_id}-answers.csv",
+            f"run-{run_id}-matrix.csv",
+            f"run-{run_id}.xlsx",
         ]
     )
     md = (out / f"run-{run_id}.md").read_text()
     assert "## Answers" in md and "p. 1" in md
     answers = (out / f"run-{run_id}-answers.csv").read_text().splitlines()
-    assert answers[0].startswith("document_sha,question_id") and len(answers) > 3
+    assert answers[0].startswith("document,question_id") and len(answers) > 3
+    assert "agreement_0.txt" in answers[1]
+    from openpyxl import load_workbook
+
+    wb = load_workbook(out / f"run-{run_id}.xlsx")
+    assert wb.sheetnames == ["Matrix", "Answers", "Documents"]
+    assert wb["Matrix"].max_row == 4  # -- a header and one row per document --
     assert "<svg" in (out / f"run-{run_id}.html").read_text()
     _ok(cli_env.invoke(app, ["report"]))  # -- latest run, Rich output --
 

@@ -79,24 +79,31 @@ def _report(reference: bool = True) -> RunReport:
 
 def test_html_escapes_every_value_and_is_self_contained() -> None:
     page = to_html(_report())
-    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert "<script>alert" not in page and "&lt;script&gt;" in page
     assert "&quot;x&quot;" in page and "&#x27;q&#x27;" in page
     assert page.count("<svg") == 2 and "Token funnel" in page and "Cost per stage" in page
     assert "http" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert "<td>dropped lowest-scoring sections</td>" in page
-    assert "p. 2-3 <code>c1</code>" in page and "(not found)" in page
+    assert "p. 2-3" in page and "not found" in page
     assert "at claude-sonnet-4-5 list prices" in page
     assert "list prices" not in to_html(_report(reference=False))
     assert page.endswith("</body></html>\n")
+    # -- answers and matrix first, tokens and cost after; a contents list and anchors --
+    assert page.index('id="matrix"') < page.index('id="answers"') < page.index('id="cost"')
+    assert 'href="#doc-1"' in page and '<section id="doc-1">' in page
+    assert 'id="doc-1-term"' in page and 'href="#doc-1-term"' in page
+    assert '<select id="qfilter">' in page and 'data-q="law"' in page
 
 
-def test_markdown_lists_funnel_documents_and_answers() -> None:
+def test_markdown_lists_matrix_answers_then_funnel() -> None:
     md = to_markdown(_report())
     assert md.startswith("# docsieve run 4\n\n- status: completed; documents: 1 analysed, 1 failed")
     assert "| document tokens | 10,000 |" in md and "| selected tokens | 1,500 |" in md
     assert "- at claude-sonnet-4-5 list prices: the selection $0.0100" in md
-    assert "## Answers: " in md and "  - p. 2-3 [c1]" in md
+    assert "## Answers: " in md and "[c1]" in md
     assert "- **law**: (not found)" in md
+    matrix = md.index("## Document \u00d7 question matrix")
+    assert matrix < md.index("## Answers") < md.index("| stage |")
     assert md.endswith("\n") and not md.endswith("\n\n")
 
 
@@ -107,6 +114,8 @@ def test_json_and_csv() -> None:
     docs = list(csv.DictReader(io.StringIO(documents_csv(r))))
     assert [d["status"] for d in docs] == ["analysed", "failed"]
     assert docs[0]["degraded"] == "dropped lowest-scoring sections"
-    rows = list(csv.reader(io.StringIO(answers_csv(r))))
-    assert rows[0][:3] == ["document_sha", "question_id", "found"]
-    assert rows[1][1] == "term" and rows[1][4] == "2-3" and rows[1][5] == HOSTILE
+    rows = list(csv.DictReader(io.StringIO(answers_csv(r))))
+    # -- named by file name, not by hash; the hash is kept last --
+    assert rows[0]["document"].endswith("'q'.txt") and rows[0]["document_sha"] == "a" * 64
+    assert rows[0]["question_id"] == "term" and rows[0]["citations"].endswith("p. 2-3")
+    assert rows[0]["answer"] == HOSTILE
