@@ -254,7 +254,8 @@ def _answer_cell(a: AnswerView, full: bool) -> Text:
     if not a.found:
         cell = Text("not found", style="dim")
         if a.candidates:
-            cell.append("; look at " + ", ".join(c.label for c in a.candidates[:2]), style="dim")
+            labels = list(dict.fromkeys(c.label for c in a.candidates))[:2]
+            cell.append("; look at " + ", ".join(labels), style="dim")
         return cell
     # -- Text, not markup: an answer holding "[red]" or "[/]" is shown as written --
     cell = Text(a.answer if full else shorten(a.answer, 220))

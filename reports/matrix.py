@@ -65,3 +65,16 @@ def matrix_table(
             row.append(cited(d, q))
         rows.append(row)
     return headers, rows
+
+
+def matrix_groups(
+    results: Sequence[DocumentAnswers],
+) -> list[tuple[str, list[str], list[DocumentAnswers]]]:
+    """One matrix per profile: ``(profile, its questions, its documents)``, so a run over
+    RFPs and contracts shows two readable tables rather than one with mostly empty cells."""
+    from reports.answers import question_ids
+
+    groups: dict[str, list[DocumentAnswers]] = {}
+    for d in results:
+        groups.setdefault(d.profile, []).append(d)
+    return [(p, question_ids(docs), docs) for p, docs in groups.items()]

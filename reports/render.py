@@ -21,7 +21,7 @@ from docsieve.text import format_pages
 from reports import markdown
 from reports.answers import shorten
 from reports.exports import Cell, to_csv
-from reports.matrix import matrix_table
+from reports.matrix import matrix_groups, matrix_table
 from reports.model import FUNNEL, DocumentLine, RunReport
 
 # -- how every format marks a quote that stage 2 gave but the chunk text does not hold --
@@ -175,6 +175,7 @@ def _view(r: RunReport) -> dict[str, Any]:
         "stage2_usd": r.cost_by_stage["stage 2 (API)"],
         "reference": _reference_line(r),
         "offline": offline_note(r),
+        "matrices": matrix_groups(r.results),
         "answers": [(_doc_name(r, a), a) for a in r.analyses],
         "pages_of": pages_of,
         "shorten": shorten,
