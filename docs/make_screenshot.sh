@@ -9,6 +9,6 @@ work=$(mktemp -d)
   && "$repo/.venv/bin/docsieve" report --export "$work/export" >/dev/null)
 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
   --disable-background-networking --disable-component-update --disable-sync \
-  --user-data-dir="$work/chromium" --hide-scrollbars --window-size=1100,1100 \
+  --user-data-dir="$work/chromium" --hide-scrollbars --window-size=1280,2000 \
   --screenshot="$repo/docs/report-screenshot.png" "file://$work/export/run-1.html"
 rm -rf "$work"

@@ -159,9 +159,10 @@ def offline_note(r: RunReport) -> str | None:
     if r.reference:
         ref = r.reference
         note += (
-            f" With the configured API model, {ref['model']}, this run would cost about"
-            f" ${ref['selected_usd']:.4f} for the selected sections"
-            f" (${ref['whole_usd']:.4f} sending whole documents), at its list prices."
+            f" With the configured API model, {ref['model']}, the selected sections alone"
+            f" would cost ${ref['selected_usd']:.4f} of input at its list prices"
+            f" (${ref['whole_usd']:.4f} sending whole documents); the prompt and the"
+            " answers come on top: `docsieve cost` shows what a run with a key spent."
         )
     return note
 
