@@ -270,6 +270,8 @@ def print_report(report: RunReport) -> None:
         f"${report.cost_by_stage['stage 2 (API)']:.4f} vs ${report.baseline_usd:.4f} for "
         f"whole documents; stage-1 compute {report.stage1_seconds:.1f} s"
     )
+    if report.select_model:
+        out.print(f"selection model: {report.select_model}")
     if report.reference:
         ref = report.reference
         out.print(

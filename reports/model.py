@@ -59,6 +59,8 @@ class RunReport(BaseModel):
     selected_fraction: float
     stage1_seconds: float
     reference: dict[str, Any] = Field(default_factory=dict)
+    # -- the stage-1 model of the run (select.embedding_model when it started) --
+    select_model: str | None = None
     documents: list[DocumentLine]
     analyses: list[DocumentAnalysis] = Field(default_factory=list)
 
@@ -130,9 +132,11 @@ def build_report(s: Session, run_id: int) -> RunReport:
             "selected_usd": sum(b.detail.get("reference_selected_usd") or 0 for b in base_rows),
             "whole_usd": sum(b.detail.get("reference_whole_usd") or 0 for b in base_rows),
         }
+    select_settings = (run.settings_json or {}).get("select") or {}
     return RunReport(
         run_id=run_id,
         reference=reference,
+        select_model=select_settings.get("embedding_model"),
         kind=run.kind,
         status=run.status,
         root=run.root,

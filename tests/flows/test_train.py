@@ -79,6 +79,9 @@ def test_mine_a_recorded_run(
         assert len(it.cited) == 1 and it.uncited and it.question
         assert it.cited[0].chunk_id not in {u.chunk_id for u in it.uncited}
     assert len(feedback_pairs(items)) == len(items)
+    # -- the report names the selection model the run used --
+    rep = json.loads(_ok(api_env.invoke(app, ["report", str(run["run_id"]), "--json"])).stdout)
+    assert rep["select_model"] == local_settings.select.embedding_model
 
 
 def _analysed_run(settings: Settings, fake_url: str) -> int:
