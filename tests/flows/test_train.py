@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from docsieve.settings import Settings, load_settings
 from extractors.feedback import feedback_pairs
@@ -50,12 +50,12 @@ def api_env(local_settings: Settings, fake: FakeAPI, monkeypatch: pytest.MonkeyP
     return CliRunner()
 
 
-def _ok(result, code: int = 0):  # type: ignore[no-untyped-def]
+def _ok(result: Result, code: int = 0) -> Result:
     assert result.exit_code == code, (result.output, result.exception)
     return result
 
 
-def _says(result, text: str) -> bool:  # type: ignore[no-untyped-def]
+def _says(result: Result, text: str) -> bool:
     """``text`` is in the output, whitespace aside: Rich wraps at the test terminal's width."""
     return "".join(text.split()) in "".join(result.output.split())
 

@@ -57,7 +57,7 @@ def _analysis(
         document_id=1,
         document_sha=sha,
         profile="p",
-        status=status,  # type: ignore[arg-type]
+        status=status,
         model="m",
         extractive=extractive,
         answers=answers if status != "degraded" else [],
