@@ -125,10 +125,14 @@ def train_selector(
 
 def model_summary(model: str) -> dict[str, Any]:
     """What a selection model is: a trained folder's manifest, else just its name."""
+    from extractors.dense import resolve_model_path
     from extractors.train import read_manifest
 
     info: dict[str, Any] = {"model": model}
-    path = Path(model)
+    try:  # -- a packaged model's folder may carry a manifest too --
+        path = Path(resolve_model_path(model))
+    except ConfigError:
+        path = Path(model)
     if path.is_dir():
         manifest = read_manifest(path)
         if manifest is not None:
