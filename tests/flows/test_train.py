@@ -78,7 +78,11 @@ def test_mine_a_recorded_run(
     for it in items:
         assert len(it.cited) == 1 and it.uncited and it.question
         assert it.cited[0].chunk_id not in {u.chunk_id for u in it.uncited}
-    assert len(feedback_pairs(items)) == len(items)
+    # -- the units of the cited section that hold the quote (the section's first words) --
+    pairs = feedback_pairs(items)
+    assert len(pairs) >= len(items)
+    cited_text = {sec.text for it in items for sec in it.cited}
+    assert all(any(p.positive in t for t in cited_text) for p in pairs)
     # -- the report names the selection model the run used --
     rep = json.loads(_ok(api_env.invoke(app, ["report", str(run["run_id"]), "--json"])).stdout)
     assert rep["select_model"] == local_settings.select.embedding_model
