@@ -11,6 +11,7 @@ import pytest
 from pydantic import SecretStr
 from typer.testing import CliRunner, Result
 
+from docsieve.profiles import load_profile
 from docsieve.settings import Settings, load_settings
 from extractors.feedback import feedback_pairs
 from flows.cli import app
@@ -163,10 +164,13 @@ def test_train_writes_a_loadable_model(
     args = ["train", "--labels", str(labels), "--run", str(run_id), "--out", str(out)]
     res = _ok(api_env.invoke(app, [*args, "--steps", "2", "--batch-size", "2", "--json"]))
     summary = json.loads(res.stdout)
-    # -- two questions, each citing the first section: two pairs; one labelled chunk --
-    assert (summary["label_pairs"], summary["run_pairs"], summary["steps"]) == (1, 2, 2)
+    # -- the fake model cites the first section (one sentence) for every question of the
+    #    profile: one pair per question; the labelled quote is one unit --
+    n_questions = len(load_profile("contract", local_settings.data_dir).questions)
+    assert (summary["label_pairs"], summary["run_pairs"], summary["steps"]) == (1, n_questions, 2)
     manifest = json.loads((out / "docsieve_model.json").read_text())
     assert manifest["data"]["runs"] == [run_id] and manifest["seed"] == 0
+    assert manifest["data"]["run_pairs"] == n_questions
 
     # -- the folder is a selection model: config names it, the encoder loads it --
     env = {"DOCSIEVE_SELECT__EMBEDDING_MODEL": str(out)}
