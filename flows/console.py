@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from docsieve.analysis import DocumentAnalysis
     from flows.run import RunSummary
     from flows.select import SelectSummary
+    from flows.train import TrainSummary
     from reports import RunReport
     from reports.answers import AnswerView, DocumentAnswers
     from reports.compliance import ComplianceSection
@@ -240,6 +241,8 @@ def print_report(report: RunReport) -> None:
         f"${report.cost_by_stage['stage 2 (API)']:.4f} vs ${report.baseline_usd:.4f} for "
         f"whole documents; stage-1 compute {report.stage1_seconds:.1f} s"
     )
+    if report.select_model:
+        out.print(f"selection model: {report.select_model}")
     if report.reference:
         ref = report.reference
         out.print(
@@ -394,3 +397,24 @@ def print_cost(m: CostModel, as_json: bool) -> None:
     for k, v in rows:
         table.add_row(k, v)
     out.print(table)
+
+
+def print_train(summary: TrainSummary, as_json: bool) -> None:
+    if as_json:
+        data = {k: str(v) if isinstance(v, Path) else v for k, v in vars(summary).items()}
+        print(json.dumps(data, indent=2))
+        return
+    loss = "" if summary.final_loss is None else f", final loss {summary.final_loss:.3f}"
+    out.print(
+        f"trained {summary.out_dir} from {summary.base}: {summary.label_pairs} pairs from "
+        f"labels, {summary.run_pairs} from {summary.runs_questions} cited questions in runs; "
+        f"{summary.steps} steps in {summary.seconds:.0f} s{loss}"
+    )
+    out.print(
+        f'use it: select.embedding_model = "{summary.out_dir}" in docsieve.toml, '
+        f"or DOCSIEVE_SELECT__EMBEDDING_MODEL={summary.out_dir}"
+    )
+
+
+def print_model(line: str) -> None:
+    out.print(f"selection model: {line}")

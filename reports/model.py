@@ -62,6 +62,8 @@ class RunReport(BaseModel):
     selected_fraction: float
     stage1_seconds: float
     reference: dict[str, Any] = Field(default_factory=dict)
+    # -- the stage-1 model of the run (select.embedding_model when it started) --
+    select_model: str | None = None
     documents: list[DocumentLine]
     analyses: list[DocumentAnalysis] = Field(default_factory=list)
     # -- the answers shaped for people (file names, section headings), and the questions
@@ -158,11 +160,13 @@ def build_report(s: Session, run_id: int, compliance: bool = False) -> RunReport
     names = {d.document_id: _file_name(d.path) for d in docs}
     found = list(analyses.values())
     results = shape_answers(found, names, chunk_headings(s, cited_chunk_ids(found)))
+    select_settings = (run.settings_json or {}).get("select") or {}
     return RunReport(
         run_id=run_id,
         results=results,
         questions=question_ids(results),
         reference=reference,
+        select_model=select_settings.get("embedding_model"),
         kind=run.kind,
         status=run.status,
         root=run.root,
