@@ -68,7 +68,9 @@ def open_pdf(path: Path, data: bytes, settings: Settings) -> Any:
             raise InputError(f"{why}: no readable pages", path=path)
         if n > settings.parse.max_pages:
             raise InputError(
-                f"too many pages: {n} > max_pages {settings.parse.max_pages}", path=path
+                f"too many pages: {n} > max_pages {settings.parse.max_pages}",
+                path=path,
+                kind="limit",
             )
         if repaired:
             # -- MuPDF rebuilt the cross-reference table. A file cut short still opens and
