@@ -86,6 +86,7 @@ def ingest_file(
                 tokens=known.tokens,
                 sha256=sha,
                 document_id=known.id,
+                warnings=list(known.warnings or []),
             )
 
     parsed = None
@@ -132,6 +133,7 @@ def ingest_file(
         tokens=tokens,
         sha256=sha,
         document_id=doc_id,
+        warnings=list(parsed.warnings) if parsed else [],
     )
 
 

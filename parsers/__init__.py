@@ -124,4 +124,12 @@ def parse_opened(opened: OpenedFile, settings: Settings) -> ParsedDocument:
     doc = parsed.model_copy(update={"path": str(path), "sha256": opened.sha256})
     if not doc.text.strip():
         raise InputError("no text found in the document", path=path)
-    return doc.model_copy(update={"doc_type": classify(doc)})
+    update: dict[str, object] = {"doc_type": classify(doc)}
+    lost = doc.text.count("\ufffd")
+    if lost:
+        # -- U+FFFD stands where a decoder met bytes it could not read: the text is not whole --
+        update["warnings"] = [
+            *doc.warnings,
+            f"{lost} character(s) could not be decoded and were replaced by U+FFFD",
+        ]
+    return doc.model_copy(update=update)

@@ -114,3 +114,38 @@ def test_a_content_failure_stays_until_the_file_changes(tmp_path: Path, db: Data
     # -- the file changed: a new version, parsed --
     cut.write_bytes(data)
     assert _ingest(db, Settings(), cut).status == DocStatus.OK
+
+
+def _nested_html(path: Path, depth: int) -> Path:
+    path.write_text(
+        "<html><body><h1>Deep Contract</h1><p>The parties agree as follows.</p>"
+        + "<div>" * depth
+        + "<p>DEEP CLAUSE: the supplier shall pay a penalty of ten percent.</p>" * 5
+        + "</div>" * depth
+        + "<p>Closing words after the nesting, signed by both parties today.</p>"
+        + "</body></html>",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_text_dropped_by_the_html_parser_is_a_warning(tmp_path: Path, db: Database) -> None:
+    res = _ingest(db, Settings(), _nested_html(tmp_path / "deep.html", 50_000))
+    assert res.status == DocStatus.OK
+    assert len(res.warnings) == 1, res.warnings
+    assert "HTML parser dropped text" in res.warnings[0]
+    assert "levels deep" in res.warnings[0] and "stops at 255" in res.warnings[0]
+    with db.session() as s:
+        row = repo.get_document(s, res.document_id or 0)
+        assert row is not None and row.warnings == res.warnings
+    # -- shallow nesting keeps every word: no warning --
+    shallow = _ingest(db, Settings(), _nested_html(tmp_path / "shallow.html", 20))
+    assert shallow.status == DocStatus.OK and shallow.warnings == []
+
+
+def test_undecodable_characters_are_a_warning(tmp_path: Path, db: Database) -> None:
+    path = write_contract(tmp_path / "mangled.txt", 2)
+    path.write_text(path.read_text() + "\nPrice: 100 \ufffd\ufffd per unit.\n", encoding="utf-8")
+    res = _ingest(db, Settings(), path)
+    assert res.status == DocStatus.OK
+    assert res.warnings == ["2 character(s) could not be decoded and were replaced by U+FFFD"]
