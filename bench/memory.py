@@ -180,6 +180,7 @@ def main() -> None:
             if args.keep:
                 args.keep.write_bytes(pdf.read_bytes())
         gen = time.perf_counter() - t0
+        size_mb = pdf.stat().st_size / 1e6
         db_url = f"sqlite:///{(work / 'bench.db').as_posix()}"
         home = work / "home"
         if args.cli:
@@ -192,7 +193,6 @@ def main() -> None:
             mode = "stages " + args.stages
         seconds, peak, rows = _run_child(cmd, env)
 
-    size_mb = pdf.stat().st_size / 1e6 if pdf.exists() else float("nan")
     print(f"\n{args.pages}-page PDF ({size_mb:.1f} MB, generated in {gen:.1f} s); {mode}\n")
     if rows:
         print(f"| {'stage':<8} | {'seconds':>8} | {'peak RSS after (MiB)':>20} | detail")

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from docsieve.errors import InputError
+from docsieve.memory import release_free_memory
 from docsieve.settings import Settings
 from docsieve.types import ElementKind, ParsedDocument
 from parsers.pdf_layout import PdfLine, assemble, build_items, line_records
@@ -167,6 +168,8 @@ class PdfParser:
             meta = doc.metadata or {}
         finally:
             doc.close()
+            # -- MuPDF's page objects and a page dict per page were freed: give them back --
+            release_free_memory()
         elements, text = assemble(items)
         title = next((e.text for e in elements if e.kind == ElementKind.TITLE), None)
         if not title and meta.get("title", "").strip():
