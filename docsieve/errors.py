@@ -72,18 +72,32 @@ class InputError(DocsieveError):
     """A document cannot be processed. ``status`` is what the batch records.
 
     ``status`` is one of ``failed`` or ``needs_ocr``; ``reason`` is a short,
-    human-readable sentence.
+    human-readable sentence. ``kind`` says whether trying again can help:
+    ``content`` (the file itself is bad: tried again only once it changes),
+    ``limit`` (a setting refused it: tried again when the settings change) or
+    ``transient`` (reading failed: tried again on the next run).
     """
 
     def __init__(
-        self, reason: str, *, path: Path | str | None = None, status: str = "failed", **context: Any
+        self,
+        reason: str,
+        *,
+        path: Path | str | None = None,
+        status: str = "failed",
+        kind: str = "content",
+        **context: Any,
     ) -> None:
         super().__init__(
-            reason, path=str(path) if path is not None else None, status=status, **context
+            reason,
+            path=str(path) if path is not None else None,
+            status=status,
+            kind=kind,
+            **context,
         )
         self.reason = reason
         self.path = path
         self.status = status
+        self.kind = kind
 
 
 class StorageError(DocsieveError):

@@ -157,3 +157,6 @@ class IngestResult(BaseModel):
     tokens: int | None = None
     sha256: str | None = None
     document_id: int | None = None
+    # -- what the parser could not read fully (text dropped, undecodable bytes, pages
+    #    without text): the document is ok, but not whole --
+    warnings: list[str] = Field(default_factory=list)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from docsieve.errors import ConfigError
+from docsieve.memory import release_free_memory
 from docsieve.types import Chunk
 from extractors.base import EmbeddingCache, InMemoryEmbeddingCache, register_scorer, text_key
 
@@ -31,6 +32,10 @@ PACKAGED = {
     "all-minilm-l6-v2",
     "sentence-transformers/all-MiniLM-L6-v2",
 }
+
+
+# -- the most tokens one forward pass takes on the CPU (see Encoder.encode) --
+CPU_BATCH_TOKENS = 4096
 
 
 def resolve_model_path(name: str) -> str:
@@ -108,12 +113,24 @@ class Encoder:
                     max_length=self.max_length,
                     return_tensors="pt",
                 )
-                enc = {k: v.to(self.device) for k, v in enc.items()}
-                hidden = self.model(**enc).last_hidden_state
-                mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-                pooled = torch.nn.functional.normalize(pooled.float(), dim=-1)
-                out[idx] = pooled.cpu().numpy()
+                # -- on the CPU the activations are process memory, and they grow with
+                #    batch x length: 64 texts of 256 tokens held ~250 MB at once. A batch of
+                #    long texts runs in slices of at most CPU_BATCH_TOKENS (same padding,
+                #    same vectors) --
+                width = int(enc["input_ids"].shape[1])
+                step = len(idx)
+                if self.device == "cpu":
+                    step = max(1, min(step, CPU_BATCH_TOKENS // max(1, width)))
+                for s in range(0, len(idx), step):
+                    part = {k: v[s : s + step].to(self.device) for k, v in enc.items()}
+                    hidden = self.model(**part).last_hidden_state
+                    mask = part["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                    pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+                    pooled = torch.nn.functional.normalize(pooled.float(), dim=-1)
+                    out[idx[s : s + step]] = pooled.cpu().numpy()
+                    del hidden, part
+                if self.device == "cpu":
+                    release_free_memory()  # -- freed activations back to the OS --
             self.calls += len(texts)
         return out
 

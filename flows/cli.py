@@ -36,6 +36,10 @@ app = typer.Typer(
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_ATTENTION = 0, 1, 2, 3
 ATTENTION = {DocStatus.FAILED, DocStatus.NEEDS_OCR}
+RETRY_HELP = (
+    "parse again unchanged files whose last attempt failed (without it, only failures "
+    "for a limit or a transient fault are retried, and only when the parse settings changed)"
+)
 
 
 def _settings(**overrides: Any) -> Settings:
@@ -114,13 +118,14 @@ def ingest(
     path: Annotated[Path, typer.Argument(help="a folder (walked recursively) or one file")],
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable summary")] = False,
     doc_type: Annotated[DocType | None, typer.Option(help="force the document type")] = None,
+    retry_failed: Annotated[bool, typer.Option(help=RETRY_HELP)] = False,
 ) -> None:
     """Parse documents into storage; unchanged files are skipped by content hash."""
     from flows.ingest import ingest_flow
 
     settings = _settings()
     _require(path)
-    summary = _with_bar(as_json, ingest_flow, str(path), settings, doc_type)
+    summary = _with_bar(as_json, ingest_flow, str(path), settings, doc_type, retry_failed)
     console.print_ingest(summary.results, as_json)
     if not as_json:
         counts = ", ".join(f"{n} {k}" for k, n in sorted(summary.counts.items()))
@@ -214,6 +219,7 @@ def run(
     profile: Annotated[str | None, typer.Option(help="profile; default by document type")] = None,
     doc_type: Annotated[DocType | None, typer.Option(help="force the document type")] = None,
     fresh: Annotated[bool, typer.Option(help="start a new run, don't resume")] = False,
+    retry_failed: Annotated[bool, typer.Option(help=RETRY_HELP)] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Ingest, chunk, select and analyse in one resumable Prefect flow."""
@@ -224,7 +230,9 @@ def run(
     settings = _settings()
     _require(path)
     options = {"profile": profile, "doc_type": doc_type, "fresh": fresh}
-    summary = _with_bar(as_json, run_with_runner, str(path), settings, **options)
+    summary = _with_bar(
+        as_json, run_with_runner, str(path), settings, retry_failed=retry_failed, **options
+    )
     with _open_db(settings).session() as s:
         report = build_report(s, summary.run_id, compliance=True)
     html = write_html(report, settings.home / "reports")

@@ -97,13 +97,16 @@ def print_ingest(results: list[IngestResult], as_json: bool) -> None:
     colours = {"ok": "green", "unchanged": "dim", "skipped": "yellow"}
     for r in results:
         c = colours.get(r.status.value, "red")
+        status = f"[{c}]{r.status.value}[/{c}]"
+        if r.warnings:  # -- ok, but the parser says the text is not whole --
+            status += f" [yellow]with {len(r.warnings)} warning(s)[/yellow]"
         table.add_row(
             Path(r.path).name,
-            f"[{c}]{r.status.value}[/{c}]",
+            status,
             r.doc_type.value if r.doc_type else "",
             str(r.pages or ""),
             str(r.tokens or ""),
-            r.reason or "",
+            "; ".join(([r.reason] if r.reason else []) + r.warnings),
         )
     out.print(table)
 

@@ -37,9 +37,16 @@ class IngestSummary(BaseModel):
 
 @task(name="ingest-document", cache_policy=NO_CACHE, task_run_name="ingest {path.name}")
 def ingest_document(
-    settings: Settings, run_id: int, path: Path, doc_type: DocType | None = None
+    settings: Settings,
+    run_id: int,
+    path: Path,
+    doc_type: DocType | None = None,
+    root: Path | None = None,
+    retry_failed: bool = False,
 ) -> IngestResult:
-    return stages.ingest_file(database(settings), settings, run_id, path, doc_type)
+    return stages.ingest_file(
+        database(settings), settings, run_id, path, doc_type, root, retry_failed
+    )
 
 
 def ingest_paths(
@@ -48,14 +55,19 @@ def ingest_paths(
     root: Path,
     doc_type: DocType | None = None,
     skip: set[str] | None = None,
+    retry_failed: bool = False,
 ) -> list[IngestResult]:
     """Discover files under ``root`` and ingest each; rejected files are recorded too.
 
-    ``skip`` holds paths this run already recorded (a resumed run).
+    ``skip`` holds paths this run already recorded (a resumed run); ``retry_failed``
+    parses again files whose stored version failed.
     """
     from parsers import discover
 
     db = database(settings)
+    # -- every opened file must lie inside the root as it is now: a link swapped after
+    #    discovery to point outside it is refused when the file is opened --
+    real_root = Path(root).resolve()
     found = [
         f
         for f in discover(root, settings)
@@ -71,7 +83,9 @@ def ingest_paths(
                 )
             )
         else:
-            results.append(ingest_document(settings, run_id, item.path, doc_type))
+            results.append(
+                ingest_document(settings, run_id, item.path, doc_type, real_root, retry_failed)
+            )
         progress.advance(item.path.name)
     return results
 
@@ -88,7 +102,9 @@ def parsed_documents(db: Database, results: list[IngestResult]) -> dict[int, str
 
 
 @flow(name="docsieve-ingest", flow_run_name="ingest {root}", log_prints=True)
-def ingest_flow(root: str, settings: Settings, doc_type: DocType | None = None) -> IngestSummary:
+def ingest_flow(
+    root: str, settings: Settings, doc_type: DocType | None = None, retry_failed: bool = False
+) -> IngestSummary:
     """Ingest a folder (recursively) or a single file into storage."""
     from prefect.runtime import flow_run
 
@@ -98,7 +114,7 @@ def ingest_flow(root: str, settings: Settings, doc_type: DocType | None = None) 
         repo.set_prefect_id(s, run.id or 0, flow_run.id)
         run_id = run.id
     assert run_id is not None
-    results = ingest_paths(settings, run_id, Path(root), doc_type)
+    results = ingest_paths(settings, run_id, Path(root), doc_type, retry_failed=retry_failed)
     summary = IngestSummary(run_id=run_id, results=results)
     with db.session() as s:
         repo.finish_run(s, run_id, "completed", {"counts": summary.counts})

@@ -212,6 +212,7 @@ def run_flow(
     doc_type: DocType | None = None,
     chunker: str | None = None,
     fresh: bool = False,
+    retry_failed: bool = False,
 ) -> RunSummary:
     """Ingest, chunk, select and analyse ``root``; resume its unfinished run if any."""
     from prefect.runtime import flow_run
@@ -233,7 +234,9 @@ def run_flow(
 
     earlier = _previous_ingest(settings, run_id) if resumed else []
     done_paths = {r.path for r in earlier}
-    ingest = earlier + ingest_paths(settings, run_id, Path(root), doc_type, skip=done_paths)
+    ingest = earlier + ingest_paths(
+        settings, run_id, Path(root), doc_type, skip=done_paths, retry_failed=retry_failed
+    )
 
     names = parsed_documents(db, ingest)
     doc_ids = list(names)

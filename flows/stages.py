@@ -9,7 +9,6 @@ The Prefect tasks in ``flows.*`` wrap these, so they run and test without Prefec
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from dataclasses import dataclass
@@ -36,14 +35,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def document_key(path: Path) -> str:
     """The path under which a file is recorded: absolute, links resolved."""
     return str(path.resolve())
@@ -59,20 +50,30 @@ def record_rejection(
 
 
 def ingest_file(
-    db: Database, settings: Settings, run_id: int, path: Path, doc_type: DocType | None = None
+    db: Database,
+    settings: Settings,
+    run_id: int,
+    path: Path,
+    doc_type: DocType | None = None,
+    root: Path | None = None,
+    retry_failed: bool = False,
 ) -> IngestResult:
-    """Hash, skip if unchanged, parse, classify, count tokens and store one file."""
-    from parsers import override_doc_type, parse_file
+    """Read once, skip if unchanged, parse, classify, count tokens and store one file.
 
-    key = document_key(path)
+    ``root`` (a real path): the opened file must lie inside it (see ``parsers.reading``).
+    A stored failure is tried again as ``storage.repo.reusable_document`` says.
+    """
+    from parsers import override_doc_type, parse_fingerprint, parse_opened, read_checked
+
     try:
-        sha = file_sha256(path)
-        size = path.stat().st_size
-    except OSError as exc:
-        return record_rejection(db, run_id, path, DocStatus.FAILED, f"cannot read file: {exc}")
+        opened = read_checked(path, settings, root)
+    except InputError as exc:
+        return record_rejection(db, run_id, path, DocStatus(exc.status), exc.reason)
+    key, sha = str(opened.real_path), opened.sha256
+    fingerprint = parse_fingerprint(settings)
 
     with db.session() as s:
-        known = repo.find_document(s, key, sha)
+        known = repo.reusable_document(s, key, sha, fingerprint, retry_failed=retry_failed)
         if known is not None:
             why = f"unchanged since run {known.first_run_id} (was {known.status})"
             repo.add_run_item(s, run_id, key, DocStatus.UNCHANGED, reason=why, document_id=known.id)
@@ -85,24 +86,27 @@ def ingest_file(
                 tokens=known.tokens,
                 sha256=sha,
                 document_id=known.id,
+                warnings=list(known.warnings or []),
             )
 
     parsed = None
     tokens = None
     status: DocStatus = DocStatus.OK
     reason: str | None = None
+    kind: str | None = None
     try:
-        parsed = parse_file(path, settings)
+        parsed = parse_opened(opened, settings)
         if doc_type is not None:
             parsed = override_doc_type(parsed, doc_type)
         tokens = count_tokens(parsed.text, settings.encoding)
     except InputError as exc:
-        status, reason = DocStatus(exc.status), exc.reason
+        status, reason, kind = DocStatus(exc.status), exc.reason, exc.kind
     except DocsieveError as exc:
-        status, reason = DocStatus.FAILED, str(exc)
+        status, reason, kind = DocStatus.FAILED, str(exc), "transient"
     except Exception as exc:  # -- a parser crash on one file must not stop the batch --
         log.exception("parser crashed on %s", path)
         status, reason = DocStatus.FAILED, f"parser error: {type(exc).__name__}: {exc}"
+        kind = "transient"  # -- MemoryError and the like: worth trying again --
 
     with db.session() as s:
         row = repo.record_document(
@@ -110,11 +114,13 @@ def ingest_file(
             run_id=run_id,
             path=key,
             sha256=sha,
-            size=size,
+            size=opened.size,
             status=status,
             reason=reason,
             parsed=parsed,
             tokens=tokens,
+            failure_kind=kind,
+            fingerprint=fingerprint,
         )
         repo.add_run_item(s, run_id, key, status, reason=reason, document_id=row.id)
         doc_id = row.id
@@ -127,6 +133,7 @@ def ingest_file(
         tokens=tokens,
         sha256=sha,
         document_id=doc_id,
+        warnings=list(parsed.warnings) if parsed else [],
     )
 
 

@@ -3,6 +3,8 @@
 Public API:
 
 - :func:`parse_file` reads, guards, parses and classifies one file;
+  :func:`read_checked` opens and vets it once (no time-of-check to time-of-use
+  gap) and :func:`parse_opened` parses what it read;
 - :func:`discover` walks a folder safely;
 - :func:`classify` / :func:`override_doc_type` for the document type;
 - :mod:`parsers.base` holds the ``Parser`` contract and the registry
@@ -23,6 +25,7 @@ from parsers.base import Parser, get_parser, parser_for_extension, parser_names,
 from parsers.classify import classify, override_doc_type
 from parsers.discover import Found, discover
 from parsers.pdf import PdfParser
+from parsers.reading import OpenedFile, read_checked
 from parsers.text import TextParser
 from parsers.unstructured_parser import UnstructuredParser
 
@@ -34,6 +37,7 @@ __all__ = [
     "DocType",
     "DocTypeGuess",
     "Found",
+    "OpenedFile",
     "ParsedDocument",
     "Parser",
     "check_zip",
@@ -42,7 +46,10 @@ __all__ = [
     "get_parser",
     "override_doc_type",
     "parse_file",
+    "parse_fingerprint",
+    "parse_opened",
     "parser_names",
+    "read_checked",
 ]
 
 _ZIP_TYPES = {".docx"}
@@ -65,6 +72,7 @@ def check_zip(data: bytes, path: Path, settings: Settings) -> None:
             f"decompression bomb: {total} bytes uncompressed > "
             f"max_uncompressed_bytes {limits.max_uncompressed_bytes}",
             path=path,
+            kind="limit",
         )
     packed = max(1, sum(i.compress_size for i in infos))
     # -- small archives compress well by nature; the ratio matters only when they expand much --
@@ -73,38 +81,55 @@ def check_zip(data: bytes, path: Path, settings: Settings) -> None:
             f"decompression bomb: compression ratio {total / packed:.0f} > "
             f"max_compression_ratio {limits.max_compression_ratio:g}",
             path=path,
+            kind="limit",
         )
     if path.suffix.lower() == ".docx" and "word/document.xml" not in {i.filename for i in infos}:
         raise InputError("corrupt DOCX file: the archive has no word/document.xml", path=path)
 
 
-def parse_file(path: Path, settings: Settings) -> ParsedDocument:
-    """Read, guard, parse and classify one file. Bad input raises ``InputError``."""
-    path = Path(path)
+def parse_fingerprint(settings: Settings) -> str:
+    """Names the parse settings: a file refused for a limit is read again when they change."""
+    return hashlib.sha256(settings.parse.model_dump_json().encode()).hexdigest()
+
+
+def _parser_for(path: Path, settings: Settings) -> Parser:
     ext = path.suffix.lower()
     parser = parser_for_extension(ext) if ext in settings.parse.extensions else None
     if parser is None:
         raise InputError(
             f"unsupported file type '{ext or '(none)'}'", path=path, status=DocStatus.SKIPPED.value
         )
-    try:
-        size = path.stat().st_size
-        if not path.is_file():
-            raise InputError("not a regular file", path=path)
-        if size > settings.parse.max_file_bytes:
-            raise InputError(
-                f"file too large: {size} bytes > max_file_bytes {settings.parse.max_file_bytes}",
-                path=path,
-            )
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror or exc}", path=path) from None
+    return parser
+
+
+def parse_file(path: Path, settings: Settings, root: Path | None = None) -> ParsedDocument:
+    """Read (once, see :func:`read_checked`), guard, parse and classify one file.
+
+    ``root`` (a real path) is where the opened file must lie. Bad input raises ``InputError``.
+    """
+    path = Path(path)
+    _parser_for(path, settings)
+    return parse_opened(read_checked(path, settings, root), settings)
+
+
+def parse_opened(opened: OpenedFile, settings: Settings) -> ParsedDocument:
+    """Guard, parse and classify the bytes of a file already read by :func:`read_checked`."""
+    path, data = opened.path, opened.data
+    parser = _parser_for(path, settings)
     if not data:
         raise InputError("empty file (0 bytes)", path=path)
-    if ext in _ZIP_TYPES:
+    if path.suffix.lower() in _ZIP_TYPES:
         check_zip(data, path, settings)
     parsed = parser.parse(path, data, settings)
-    doc = parsed.model_copy(update={"path": str(path), "sha256": hashlib.sha256(data).hexdigest()})
+    doc = parsed.model_copy(update={"path": str(path), "sha256": opened.sha256})
     if not doc.text.strip():
         raise InputError("no text found in the document", path=path)
-    return doc.model_copy(update={"doc_type": classify(doc)})
+    update: dict[str, object] = {"doc_type": classify(doc)}
+    lost = doc.text.count("\ufffd")
+    if lost:
+        # -- U+FFFD stands where a decoder met bytes it could not read: the text is not whole --
+        update["warnings"] = [
+            *doc.warnings,
+            f"{lost} character(s) could not be decoded and were replaced by U+FFFD",
+        ]
+    return doc.model_copy(update=update)

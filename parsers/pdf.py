@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from docsieve.errors import InputError
+from docsieve.memory import release_free_memory
 from docsieve.settings import Settings
 from docsieve.types import ElementKind, ParsedDocument
 from parsers.pdf_layout import PdfLine, assemble, build_items, line_records
@@ -68,7 +69,9 @@ def open_pdf(path: Path, data: bytes, settings: Settings) -> Any:
             raise InputError(f"{why}: no readable pages", path=path)
         if n > settings.parse.max_pages:
             raise InputError(
-                f"too many pages: {n} > max_pages {settings.parse.max_pages}", path=path
+                f"too many pages: {n} > max_pages {settings.parse.max_pages}",
+                path=path,
+                kind="limit",
             )
         if repaired:
             # -- MuPDF rebuilt the cross-reference table. A file cut short still opens and
@@ -165,6 +168,8 @@ class PdfParser:
             meta = doc.metadata or {}
         finally:
             doc.close()
+            # -- MuPDF's page objects and a page dict per page were freed: give them back --
+            release_free_memory()
         elements, text = assemble(items)
         title = next((e.text for e in elements if e.kind == ElementKind.TITLE), None)
         if not title and meta.get("title", "").strip():

@@ -166,6 +166,8 @@ class UnstructuredParser:
         _offline_unstructured()
         ext = path.suffix.lower()
         media = self.media_types.get(ext, "application/octet-stream")
+        html: str | None = None
+        warnings: list[str] = []
         try:
             if ext == ".docx":
                 from unstructured.partition.docx import partition_docx
@@ -182,7 +184,9 @@ class UnstructuredParser:
 
                 from parsers.text import decode_text
 
-                html, _ = decode_text(data, path)
+                html, encoding = decode_text(data, path)
+                if encoding not in ("utf-8", "utf-8-sig"):
+                    warnings.append(f"decoded as {encoding}")
                 raw = partition_html(text=html)
         except InputError:
             raise
@@ -190,4 +194,11 @@ class UnstructuredParser:
             raise InputError(
                 f"unreadable {ext.lstrip('.').upper()} file: {type(exc).__name__}: {exc}", path=path
             ) from None
-        return to_document(raw, path, media, self.name)
+        doc = to_document(raw, path, media, self.name)
+        if html is not None:
+            from parsers.html_check import dropped_text_warning
+
+            dropped = dropped_text_warning(html, doc.text)
+            if dropped:
+                warnings.append(dropped)
+        return doc.model_copy(update={"warnings": warnings}) if warnings else doc

@@ -44,6 +44,8 @@ class DocumentLine(BaseModel):
     provider: str | None = None
     model: str | None = None
     degraded: list[str] = Field(default_factory=list)
+    # -- the parser's warnings: text it dropped or could not decode --
+    warnings: list[str] = Field(default_factory=list)
 
 
 class RunReport(BaseModel):
@@ -125,6 +127,7 @@ def build_report(s: Session, run_id: int, compliance: bool = False) -> RunReport
                 provider=a.provider if a else None,
                 model=a.model if a else None,
                 degraded=list((an.detail or {}).get("degraded", [])) if an else [],
+                warnings=list(d.warnings or []),
             )
         )
     listed = {d.document_id for d in docs}
@@ -139,6 +142,7 @@ def build_report(s: Session, run_id: int, compliance: bool = False) -> RunReport
                     status=it.status,
                     reason=it.reason,
                     document_tokens=(d.tokens or 0) if d else 0,
+                    warnings=list(d.warnings or []) if d else [],
                 )
             )
             listed.add(it.document_id)

@@ -126,6 +126,7 @@ def documents_rows(r: RunReport) -> tuple[list[str], list[list[Cell]]]:
     for d in r.documents:
         row = d.model_dump()
         row["degraded"] = "; ".join(d.degraded)
+        row["warnings"] = "; ".join(d.warnings)
         rows.append([row[f] for f in fields])
     return fields, rows
 

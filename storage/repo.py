@@ -126,6 +126,24 @@ def find_document(s: Session, path: str, sha256: str) -> DocumentRow | None:
     ).first()
 
 
+def reusable_document(
+    s: Session, path: str, sha256: str, fingerprint: str, *, retry_failed: bool = False
+) -> DocumentRow | None:
+    """The stored version of this file to reuse instead of parsing it again, if any.
+
+    A parse is reused; a failure too, unless it failed for a limit or a transient fault
+    (or before kinds were stored) under other parse settings, or ``retry_failed``.
+    """
+    row = find_document(s, path, sha256)
+    if row is None or row.status == DocStatus.OK.value:
+        return row
+    if retry_failed:
+        return None
+    if row.failure_kind == "content":
+        return row
+    return row if row.parse_fingerprint == fingerprint else None
+
+
 def get_document(s: Session, document_id: int) -> DocumentRow | None:
     return s.get(DocumentRow, document_id)
 
@@ -160,8 +178,11 @@ def record_document(
     parsed: ParsedDocument | None = None,
     tokens: int | None = None,
     media_type: str | None = None,
+    failure_kind: str | None = None,
+    fingerprint: str | None = None,
 ) -> DocumentRow:
-    """Insert (or replace) the row for this file version, with its elements when parsed."""
+    """Insert (or replace) the row for this file version, with its elements when parsed;
+    ``failure_kind`` and the parse settings' ``fingerprint``: see ``reusable_document``."""
     row = find_document(s, path, sha256)
     if row is None:
         row = DocumentRow(path=path, sha256=sha256, status=str(status), first_run_id=run_id)
@@ -173,6 +194,8 @@ def record_document(
     row.status = str(status)
     row.reason = reason
     row.media_type = media_type
+    row.failure_kind = None if status == DocStatus.OK else (failure_kind or "content")
+    row.parse_fingerprint = fingerprint
     row.updated_at = _now()
     if parsed is not None:
         row.media_type = parsed.media_type

@@ -63,6 +63,10 @@ class DocumentRow(SQLModel, table=True):
     first_run_id: int | None = Field(default=None, foreign_key="runs.id")
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    # -- migration 5: content, limit or transient (failed documents), and the parse
+    #    settings the file was read with, so a limit failure is retried when they change --
+    failure_kind: str | None = Field(default=None, max_length=16)
+    parse_fingerprint: str | None = Field(default=None, max_length=64)
 
 
 class RunItemRow(SQLModel, table=True):

@@ -171,3 +171,17 @@ def test_long_chunk_is_scored_by_its_best_piece(encoder: Encoder) -> None:
     assert best[0, 0] > whole[0, 0] + 0.05
     assert best[0, 1] == pytest.approx(whole[0, 1])  # -- short chunks are unchanged --
     assert chunk_pieces(chunks[1]) == []
+
+
+def test_long_texts_run_in_slices_with_the_same_vectors(
+    encoder: Encoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import extractors.dense as dense
+
+    texts = [f"Clause {i}. The Supplier shall pay the fee. " * (5 + i * 8) for i in range(6)]
+    whole = encoder.encode(texts)
+    calls_before = encoder.calls
+    monkeypatch.setattr(dense, "CPU_BATCH_TOKENS", 64)  # -- one text a pass for long ones --
+    sliced = encoder.encode(texts)
+    assert encoder.calls == calls_before + len(texts)
+    assert np.allclose(whole, sliced, atol=1e-5)

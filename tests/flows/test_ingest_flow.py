@@ -97,7 +97,7 @@ def test_cli_json_summary_and_exit_code(
     rows = json.loads(result.stdout)
     assert {r["status"] for r in rows} == {"ok", "failed", "skipped"}
     for r in rows:
-        assert set(r) == {"path", "status", "reason", "doc_type", "pages", "tokens"}
+        assert set(r) == {"path", "status", "reason", "doc_type", "pages", "tokens", "warnings"}
 
     ok_only = tmp_path / "ok_only"
     ok_only.mkdir()
