@@ -74,7 +74,24 @@ from extractors.select import POLICY, Policy, select_document  # noqa: E402
 
 CONTRACT_MAP: dict[str, list[str]] = {**_MAP, "confidentiality": []}
 DEFAULT_LIMIT = 12
-CAPS = (0.02, 0.04, 0.06, 0.08, 0.10, 0.12, 0.15, 0.20, 0.25, 0.30, 0.35, 0.40, 0.45, 0.50, 0.60)
+CAPS = (
+    0.02,
+    0.04,
+    0.05,
+    0.06,
+    0.08,
+    0.10,
+    0.12,
+    0.15,
+    0.20,
+    0.25,
+    0.30,
+    0.35,
+    0.40,
+    0.45,
+    0.50,
+    0.60,
+)
 SHOWN = (0.05, 0.10, 0.15, 0.20, 0.30, 0.45)
 
 

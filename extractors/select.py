@@ -86,6 +86,13 @@ def trim(chunk: Chunk, spans: list[tuple[int, int]]) -> tuple[str, list[tuple[in
     return "".join(parts), [(chunk.start + s, chunk.start + e) for s, e in merged]
 
 
+def _heading_tokens(chunks: list[Chunk]) -> list[int]:
+    from docsieve.tokens import count_many
+
+    paths = [" > ".join(c.heading_path) + "\n" if c.heading_path else "" for c in chunks]
+    return [n if p else 0 for p, n in zip(paths, count_many(paths) if paths else [], strict=True)]
+
+
 def document_limit(
     settings: Settings, document_tokens: int, budget_tokens: int | None, policy: Policy
 ) -> int:
@@ -161,20 +168,29 @@ def select_document(
     limit = document_limit(settings, doc_tokens, budget_tokens, pol)
     kept: list[set[int]] = [set() for _ in range(nq)]
     taken: set[int] = set()
+    opened: set[int] = set()
     spent = 0
     over: list[set[int]] = [set() for _ in range(nq)]
-    for qi, j in enumerate(best):
+    # -- a chunk's heading path is sent once with its first kept unit: charged then --
+    heads = _heading_tokens(chunks)
+
+    def cost(j: int) -> int:
+        ci = units[j].chunk
+        return int(utok[j]) + (0 if ci in opened else heads[ci])
+
+    def take(qi: int, j: int) -> None:
+        nonlocal spent
         kept[qi].add(j)
         if j not in taken:
+            spent += cost(j)
             taken.add(j)
-            spent += int(utok[j])
+            opened.add(units[j].chunk)
+
+    for qi, j in enumerate(best):
+        take(qi, j)
     for _, qi, j in sorted(rest):
-        if j in taken:
-            kept[qi].add(j)
-        elif spent + utok[j] <= limit:
-            kept[qi].add(j)
-            taken.add(j)
-            spent += int(utok[j])
+        if j in taken or spent + cost(j) <= limit:
+            take(qi, j)
         else:
             over[qi].add(units[j].chunk)
 

