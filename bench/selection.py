@@ -465,7 +465,7 @@ def evaluate(
         s = settings.model_copy(
             update={"select": settings.select.model_copy(update={"question_budget_tokens": 10**9})}
         )
-        policy = Policy(margin=1e9, floor=-1e9, cap=1.0)
+        policy = Policy(margin=1e9, floor=-1e9, cap=1.0, neighbours=policy.neighbours)
     for d, us in zip(docs, scores, strict=True):
         budget = int(cap_only * d.tokens) if cap_only is not None else None
         sel = select_document(
@@ -564,10 +564,11 @@ def search_policy(
     """Grid over (margin, floor, cap) on the development halves: the policy with the best
     mean recall whose fraction stays within every set's target (shipped and plain)."""
     grid = [
-        Policy(m, f, c)
+        Policy(m, f, c, n)
         for m in (0.10, 0.15, 0.20, 0.25, 0.30, 0.40)
         for f in (0.0, 0.1, 0.2, 0.3, 0.4)
         for c in (0.15, 0.3, 0.45)
+        for n in (0, 1)
     ]
     results = []
     for pol in grid:
@@ -601,9 +602,18 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--model", default=None, help="select.embedding_model (default: settings)")
     ap.add_argument("--search", action="store_true", help="grid-search the policy (dev halves)")
     ap.add_argument("--no-speed", action="store_true")
+    ap.add_argument(
+        "--policy",
+        default=None,
+        help="margin,floor,cap[,neighbours,rank_weight] instead of the shipped policy",
+    )
     ap.add_argument("--tag", default="", help="suffix of the results file")
     args = ap.parse_args(argv)
     limit = args.limit or None
+    policy = POLICY
+    if args.policy:
+        m, f, c, n, w = [*args.policy.split(","), "0", str(POLICY.rank_weight)][:5]
+        policy = Policy(float(m), float(f), float(c), int(n), float(w))
     RESULTS.mkdir(parents=True, exist_ok=True)
     settings = load_settings(data_dir=REPO / "data")
     if args.model:
@@ -620,7 +630,7 @@ def main(argv: list[str] | None = None) -> None:
     out = [
         "# bench.selection",
         "",
-        f"model: {settings.select.embedding_model} ({enc.path}); policy {POLICY}; "
+        f"model: {settings.select.embedding_model} ({enc.path}); policy {policy}; "
         f"limit {limit or 'all'} files per set and half",
     ]
     rows: list[Row] = []
@@ -642,9 +652,9 @@ def main(argv: list[str] | None = None) -> None:
                 t0 = time.time()
                 scores = score_run(docs, run, scorer)
                 scored.append((run, scores))
-                row = Row(run, half, len(docs), evaluate(docs, run, scores, settings, POLICY))
+                row = Row(run, half, len(docs), evaluate(docs, run, scores, settings, policy))
                 row.curve = [
-                    (c, evaluate(docs, run, scores, settings, POLICY, cap_only=c)) for c in CAPS
+                    (c, evaluate(docs, run, scores, settings, policy, cap_only=c)) for c in CAPS
                 ]
                 rows.append(row)
                 print(table([row])[-1] + f" ({time.time() - t0:.0f}s)", flush=True)

@@ -5,11 +5,13 @@ Coarse to fine, one policy for any profile (ADR 0004):
    (:class:`extractors.evidence.UnitScorer`); a chunk scores its best unit.
 2. Per question, the units scoring at least ``max(floor, top - margin)`` are kept,
    ``top`` being the question's best unit in this document (:class:`Policy`). The
-   best unit is always kept, so a question never comes back empty from a document
-   that has text; ``select.threshold`` replaces the floor. At most
+   best unit is always kept (within the settings' document budget, or an explicit
+   ``--budget``, which only a tiny document reaches with best units alone), so a
+   question does not come back empty; ``select.threshold`` replaces the floor. At most
    ``select.question_budget_tokens`` tokens per question, best first.
 3. Document cap: each question's best unit first, then the other kept units by their
-   distance to their question's top, while the selected tokens stay within
+   distance to their question's top plus ``rank_weight`` per rank (questions take
+   turns), while the selected tokens stay within
    ``cap`` x the document's tokens (and ``select.document_budget_fraction``,
    ``select.document_budget_tokens``, or an explicit ``budget_tokens``).
 4. Trimming: a chunk with kept units goes to stage 2 as those units (the union over
@@ -48,6 +50,12 @@ class Policy:
     margin: float = 0.25  # -- keep units within this cosine of the question's best --
     floor: float = 0.30  # -- and at least this cosine (the best unit is always kept) --
     cap: float = 0.30  # -- at most this fraction of the document's tokens --
+    # -- a kept unit brings this many neighbours on each side, from its own chunk
+    #    (evidence runs over several sentences), when the cap allows --
+    neighbours: int = 0
+    # -- the rest are admitted by distance to their question's top plus this much per
+    #    rank within the question, so each question gets its next units in turn --
+    rank_weight: float = 0.03
 
 
 POLICY = Policy()
@@ -126,7 +134,7 @@ def select_document(
     s = settings.select
     pol = policy or POLICY
     if s.threshold is not None:
-        pol = Policy(pol.margin, s.threshold, pol.cap)
+        pol = Policy(pol.margin, s.threshold, pol.cap, pol.neighbours, pol.rank_weight)
     if scores is None:
         if scorer is None:
             scorer = get_scorer(s.scorer, s, embedding_cache=embedding_cache)
@@ -156,13 +164,13 @@ def select_document(
         best.append(int(order[0]))
         cut = max(pol.floor, tops[qi] - pol.margin)
         used = int(utok[order[0]])
-        for j in order[1:]:
+        for r, j in enumerate(order[1:], start=1):
             if row[j] < cut:
                 break
             if used + utok[j] > s.question_budget_tokens:
                 continue
             used += int(utok[j])
-            rest.append((tops[qi] - float(row[j]), qi, int(j)))
+            rest.append((pol.rank_weight * r + tops[qi] - float(row[j]), qi, int(j)))
 
     # -- document cap: best units first (always), then the rest by distance to top --
     limit = document_limit(settings, doc_tokens, budget_tokens, pol)
@@ -186,13 +194,34 @@ def select_document(
             taken.add(j)
             opened.add(units[j].chunk)
 
-    for qi, j in enumerate(best):
-        take(qi, j)
-    for _, qi, j in sorted(rest):
-        if j in taken or spent + cost(j) <= limit:
+    def near(j: int) -> list[int]:
+        ci = units[j].chunk
+        out = []
+        for d in range(1, pol.neighbours + 1):
+            out += [k for k in (j - d, j + d) if 0 <= k < len(units) and units[k].chunk == ci]
+        return out
+
+    # -- best units: always, within the hard budget (an explicit one, else the settings'
+    #    document budget: only a tiny document reaches it with best units alone) --
+    hard = document_limit(settings, doc_tokens, budget_tokens, Policy(cap=1.0))
+    for qi in sorted(range(len(best)), key=lambda qi: -tops[qi]):
+        if best[qi] in taken or spent + cost(best[qi]) <= hard:
+            take(qi, best[qi])
+        else:
+            over[qi].add(units[best[qi]].chunk)
+    for _, qi, j in sorted(rest) + [(0.0, qi, -1) for qi in range(len(best))]:
+        if j < 0:  # -- each question's best unit: its neighbours, after the others --
+            j = best[qi]
+            if j not in kept[qi]:
+                continue
+        elif j in taken or spent + cost(j) <= limit:
             take(qi, j)
         else:
             over[qi].add(units[j].chunk)
+            continue
+        for k in near(j):
+            if k in taken or spent + cost(k) <= limit:
+                take(qi, k)
 
     # -- trimming: one text per chunk, the union of its kept units over the questions --
     by_chunk: dict[int, list[tuple[int, int]]] = {}
