@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from extractors.units import MAX_CHARS, MIN_CHARS, sentence_units
 
 
@@ -13,7 +15,7 @@ def test_units_are_exact_stripped_and_ordered() -> None:
     )
     units = sentence_units(text)
     assert units == sorted(units)
-    assert all(b <= c for (_, b), (c, _) in zip(units, units[1:], strict=False))
+    assert all(b <= c for (_, b), (c, _) in itertools.pairwise(units))
     for s, e in units:
         piece = text[s:e]
         assert piece == piece.strip() and piece
