@@ -1,6 +1,6 @@
 """Benchmark of stage 1 selection: evidence recall against the token fraction sent.
 
-    python -m bench.selection                 # the default sample (about 10-15 min cold)
+    python -m bench.selection                 # the default sample (11 min warm, ~25 cold)
     python -m bench.selection --limit 0       # every file (hours on 2 cores)
     python -m bench.selection --sets cuad --halves test --limit 30
 
