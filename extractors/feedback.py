@@ -264,17 +264,11 @@ def label_pairs(
     return pairs
 
 
-def _longest_piece(unit: str) -> str:
-    """A unit's longest stretch without a trimming ellipsis: text the document really has
-    in one piece (a unit may straddle a cut: "5.2 \u2026 The Supplier shall...")."""
-    return max(unit.split(ELLIPSIS), key=len).strip()
-
-
 def section_units(text: str) -> list[str]:
     """The units of a section as stage 2 got it, the trimming's ellipses taken out."""
     out = []
     for s, e in units_of(text):
-        t = _longest_piece(text[s:e])
+        t = text[s:e].replace(ELLIPSIS, " ").strip()
         if t:
             out.append(t)
     return out
@@ -292,7 +286,7 @@ def cited_units(section: Section, quotes: Sequence[str]) -> list[str]:
         hit = list(range(len(units))) if len(units) <= SHORT_SECTION else []
     out = []
     for i in hit:
-        t = _longest_piece(text[units[i][0] : units[i][1]])
+        t = text[units[i][0] : units[i][1]].replace(ELLIPSIS, " ").strip()
         if t:
             out.append(t)
     return out

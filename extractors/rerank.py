@@ -1,6 +1,6 @@
-"""Optional cross-encoder reranker (``select.reranker_model``), on top of the dense scorer.
+"""Optional cross-encoder reranker (``select.reranker_model``), on top of the hybrid scorer.
 
-The dense scorer shortlists each query's top ``shortlist`` chunks; the
+The hybrid scorer shortlists each query's top ``shortlist`` chunks; the
 cross-encoder rescores only those (it is ~100x slower per pair than a dot
 product). Other chunks keep a score below every reranked one. Loaded offline
 (``local_files_only=True``); CUDA fp16 when present.
@@ -18,6 +18,7 @@ from docsieve.errors import ConfigError
 from docsieve.types import Chunk
 from extractors.base import EmbeddingCache, register_scorer
 from extractors.dense import DenseScorer, load_encoder, pick_device
+from extractors.fusion import HybridScorer
 
 if TYPE_CHECKING:
     from docsieve.settings import SelectSettings
@@ -73,7 +74,7 @@ def load_cross_encoder(model: str, device: str = "auto") -> CrossEncoder:
 class RerankScorer:
     name = "rerank"
 
-    def __init__(self, first: DenseScorer, cross: CrossEncoder, shortlist: int = 20) -> None:
+    def __init__(self, first: HybridScorer, cross: CrossEncoder, shortlist: int = 20) -> None:
         self.first = first
         self.cross = cross
         self.shortlist = shortlist
@@ -93,6 +94,6 @@ def _make_rerank(settings: SelectSettings, cache: EmbeddingCache | None) -> Rera
     assert settings.reranker_model  # -- checked by get_scorer --
     enc = load_encoder(settings.embedding_model, settings.device, settings.batch_size)
     return RerankScorer(
-        DenseScorer(enc, cache),
+        HybridScorer(DenseScorer(enc, cache)),
         load_cross_encoder(settings.reranker_model, settings.device),
     )

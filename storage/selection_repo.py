@@ -24,7 +24,7 @@ from storage.tables_select import EmbeddingRow, SelectionDocRow, SelectionRow
 if TYPE_CHECKING:
     from storage.db import Database
 
-_SNAPSHOT = ("text", "heading_path", "page_start", "page_end", "start", "end", "tokens", "spans")
+_SNAPSHOT = ("text", "heading_path", "page_start", "page_end", "start", "end", "tokens")
 
 
 def save_selection(session: Session, run_id: int, document_id: int, sel: DocumentSelection) -> None:

