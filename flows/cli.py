@@ -21,7 +21,7 @@ from typing import Annotated
 
 import typer
 
-from docsieve.errors import ConfigError, DocsieveError
+from docsieve.errors import DocsieveError
 from docsieve.types import DocStatus, DocType
 from flows import console
 from flows.cli_support import (
@@ -52,9 +52,10 @@ app = typer.Typer(
     help="Batch analysis of RFPs and contracts: select locally, analyze cheaply.",
 )
 
-from flows.cli_server import server_app  # noqa: E402 -- after the environment is set
+from flows.cli_server import serve, server_app  # noqa: E402 -- after the environment is set
 
 app.add_typer(server_app)
+app.command()(serve)
 
 RETRY_HELP = (
     "parse again unchanged files whose last attempt failed (without it, only failures "
@@ -331,47 +332,6 @@ def replay(
     console.print_replay(rep, run_id, as_json)
     if not rep.identical:
         raise typer.Exit(EXIT_ATTENTION)
-
-
-@app.command()
-def serve(
-    path: Annotated[Path, typer.Argument(help="the folder to watch")],
-    cron: Annotated[str, typer.Option(help='schedule, e.g. "0 6 * * 1-5"')],
-    profile: Annotated[str | None, typer.Option()] = None,
-    timezone: Annotated[
-        str | None, typer.Option(help="IANA zone the cron is read in; default UTC")
-    ] = None,
-) -> None:
-    """Serve a Prefect deployment (named after PATH) that processes new files on a schedule."""
-    from flows import preflight
-    from flows.runtime import persistent_api_url
-
-    settings = cli_settings()
-    if not path.is_dir():
-        err.print(f"[red]error:[/red] not a folder: {path}", soft_wrap=True)
-        raise typer.Exit(EXIT_USAGE)
-    check(preflight.check_cron, cron)
-    check(preflight.check_timezone, timezone)
-    check(preflight.check_run, settings, profile)
-    open_db(settings, prefect=True)
-    # -- a schedule on a temporary server would die with this command: refuse --
-    api = persistent_api_url()
-    if api is None:
-        raise fail(
-            ConfigError(
-                "serve needs a Prefect server that outlives this command: set "
-                'prefect_server = "local" (the default) or export PREFECT_API_URL'
-            )
-        )
-    from flows.serve import deployment_name
-    from flows.serve import serve as do_serve
-
-    root = str(path.resolve())
-    out.print(
-        f"serving {deployment_name(root)} on '{cron}' ({timezone or 'UTC'}) for {root} "
-        f"via {api} (Ctrl-C to stop)"
-    )
-    do_serve(root, cron, profile, timezone)
 
 
 @app.command()
