@@ -26,7 +26,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from docsieve.errors import ConfigError
+from docsieve.errors import ConfigError, nearest
 from docsieve.strict import refuse_unknown
 from docsieve.types import DocType
 
@@ -114,8 +114,10 @@ def load_profile(name_or_path: str | Path, data_dir: Path) -> Profile:
     if not path.suffix:
         path = data_dir / "profiles" / f"{name_or_path}.toml"
         if not path.is_file():
+            guess = nearest(str(name_or_path), available_profiles(data_dir))
+            hint = f"did you mean {guess!r}? " if guess else ""
             raise ConfigError(
-                f"unknown profile {str(name_or_path)!r}; shipped profiles: "
+                f"unknown profile {str(name_or_path)!r}; {hint}shipped profiles: "
                 f"{', '.join(available_profiles(data_dir)) or '(none)'}; or pass a .toml path",
                 profile=str(name_or_path),
             )

@@ -179,6 +179,10 @@ class Settings(BaseSettings):
         Path(__file__).resolve().parents[1] / "data", description="profiles and price table"
     )
     encoding: str = "cl100k_base"
+    # -- where flow runs are recorded without PREFECT_API_URL: "local" starts a background
+    #    Prefect server once (docsieve server start|stop|status) and reuses it; "temporary"
+    #    is Prefect's per-command server, which forgets the runs (docs/adr/0011) --
+    prefect_server: Literal["local", "temporary"] = "local"
     log_level: str = "INFO"
 
     anthropic_api_key: SecretStr | None = Field(

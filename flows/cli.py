@@ -5,22 +5,40 @@ What is printed, and how, lives in :mod:`flows.console`.
 Exit codes (see README):
   0  every file ended ok, unchanged or skipped (unsupported type);
   1  docsieve itself failed (storage unreachable, unexpected error);
-  2  bad usage or configuration (unknown profile, invalid setting);
-  3  the batch finished, but at least one file failed or needs OCR.
+  2  bad usage or configuration (unknown profile, invalid setting), found before any work;
+  3  the batch finished, but at least one file failed or needs OCR;
+  4  the batch finished, but at least one document's analysis is degraded or failed
+     (every provider failed: no key, API unreachable...).
 ``docsieve train``: 0 model written, 1 training or storage failed, 2 bad usage.
+
+Expected errors print one line; ``docsieve --debug COMMAND`` adds the traceback.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from docsieve.errors import ConfigError, DocsieveError
-from docsieve.settings import Settings, load_settings
+from docsieve.errors import DocsieveError
 from docsieve.types import DocStatus, DocType
 from flows import console
+from flows.cli_support import (
+    ATTENTION,
+    EXIT_ATTENTION,
+    EXIT_OK,
+    EXIT_USAGE,
+    check,
+    cli_settings,
+    exit_code,
+    fail,
+    known_run,
+    open_db,
+    require,
+    state,
+    with_bar,
+)
 from flows.console import err, out
 from flows.runtime import configure_process_environment
 
@@ -31,55 +49,19 @@ app = typer.Typer(
     no_args_is_help=True,
     # -- typer's own --install-completion / --show-completion (bash, zsh, fish, PowerShell) --
     add_completion=True,
+    pretty_exceptions_show_locals=False,
     help="Batch analysis of RFPs and contracts: select locally, analyze cheaply.",
 )
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_ATTENTION = 0, 1, 2, 3
-ATTENTION = {DocStatus.FAILED, DocStatus.NEEDS_OCR}
+from flows.cli_server import serve, server_app  # noqa: E402 -- after the environment is set
+
+app.add_typer(server_app)
+app.command()(serve)
+
 RETRY_HELP = (
     "parse again unchanged files whose last attempt failed (without it, only failures "
     "for a limit or a transient fault are retried, and only when the parse settings changed)"
 )
-
-
-def _settings(**overrides: Any) -> Settings:
-    try:
-        return load_settings(**{k: v for k, v in overrides.items() if v is not None})
-    except Exception as exc:  # -- pydantic's ValidationError: show it as a usage error --
-        err.print(f"[red]invalid settings:[/red] {exc}")
-        raise typer.Exit(EXIT_USAGE) from exc
-
-
-def _fail(exc: DocsieveError) -> typer.Exit:
-    err.print(f"[red]error:[/red] {exc}")
-    return typer.Exit(EXIT_USAGE if isinstance(exc, ConfigError) else EXIT_ERROR)
-
-
-def _require(path: Path) -> None:
-    if not path.exists():
-        err.print(f"[red]error:[/red] no such file or folder: {path}")
-        raise typer.Exit(EXIT_USAGE)
-
-
-def _with_bar(as_json: bool, fn: Any, *args: Any, **kwargs: Any) -> Any:
-    """Run a flow with a progress bar on stderr (none with --json); map our errors to exits."""
-    from flows import progress
-
-    bar = console.Bar(enabled=not as_json)
-    try:
-        with progress.reporting(bar), bar.progress:
-            return fn(*args, **kwargs)
-    except DocsieveError as exc:
-        raise _fail(exc) from exc
-
-
-def _open_db(settings: Settings) -> Any:
-    from flows.runtime import database
-
-    try:
-        return database(settings)
-    except DocsieveError as exc:
-        raise _fail(exc) from exc
 
 
 def _version(value: bool) -> None:
@@ -89,21 +71,33 @@ def _version(value: bool) -> None:
 
 
 @app.callback()
-def main(
+def _main(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="show tracebacks and Prefect's own logs")
+    ] = False,
     show_version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="print the version"),
     ] = False,
 ) -> None:
     """Batch analysis of RFPs and contracts: select locally, analyze cheaply."""
+    state.debug = debug
+    if debug:
+        from flows.runtime import verbose_logging
+
+        verbose_logging()
 
 
 @app.command()
 def config(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
-    """Print the effective settings, secrets masked, and the selection model in use."""
+    """Print the effective settings, secrets masked, and the selection model in use.
+
+    Exits 2 when stage 2 could not start (unknown provider, primary without its key).
+    """
+    from flows import preflight
     from flows.train import describe_model, model_summary
 
-    settings = _settings()
+    settings = cli_settings()
     data = settings.masked()
     model = model_summary(settings.select.embedding_model)
     if as_json:
@@ -111,6 +105,7 @@ def config(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] =
     console.print_config(data, as_json)
     if not as_json:
         console.print_model(describe_model(model))
+    check(preflight.check_providers, settings)
 
 
 @app.command()
@@ -121,18 +116,33 @@ def ingest(
     retry_failed: Annotated[bool, typer.Option(help=RETRY_HELP)] = False,
 ) -> None:
     """Parse documents into storage; unchanged files are skipped by content hash."""
-    from flows.ingest import ingest_flow
+    from collections import Counter
 
-    settings = _settings()
-    _require(path)
-    summary = _with_bar(as_json, ingest_flow, str(path), settings, doc_type, retry_failed)
-    console.print_ingest(summary.results, as_json)
+    from flows.noop import ingest_if_unchanged
+
+    settings = cli_settings()
+    require(path)
+    # -- every file unchanged: recorded without Prefect, in well under a second --
+    fast = None if retry_failed else ingest_if_unchanged(open_db(settings), settings, path)
+    if fast is not None:
+        run_id, results = fast
+    else:
+        from flows import states
+        from flows.ingest import ingest_flow
+
+        open_db(settings, prefect=True)
+        summary = with_bar(
+            as_json, states.call, ingest_flow, str(path), settings, doc_type, retry_failed
+        )
+        run_id, results = summary.run_id, summary.results
+    console.print_ingest(results, as_json)
     if not as_json:
-        counts = ", ".join(f"{n} {k}" for k, n in sorted(summary.counts.items()))
-        out.print(f"run {summary.run_id}: {counts or 'no files'}")
-        if not summary.did_work and summary.results:
+        counts = Counter(r.status.value for r in results)
+        text = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+        out.print(f"run {run_id}: {text or 'no files'}")
+        if results and set(counts) == {DocStatus.UNCHANGED.value}:
             out.print("nothing to do: every file is unchanged since the last run")
-    if any(r.status in ATTENTION for r in summary.results):
+    if any(r.status in ATTENTION for r in results):
         raise typer.Exit(EXIT_ATTENTION)
 
 
@@ -146,15 +156,17 @@ def chunk(
     from flows import stages
     from storage import repo
 
-    settings = _settings()
+    settings = cli_settings()
     if not file.is_file():
         err.print(f"[red]error:[/red] not a file: {file}")
         raise typer.Exit(EXIT_USAGE)
-    db = _open_db(settings)
+    db = open_db(settings)
     with db.session() as s:
         run_id = repo.start_run(s, "chunk", root=str(file)).id or 0
     res = stages.ingest_file(db, settings, run_id, file)
     if res.status not in (DocStatus.OK, DocStatus.UNCHANGED) or res.document_id is None:
+        with db.session() as s:
+            repo.finish_run(s, run_id, "completed", {"status": res.status.value})
         err.print(f"[red]{res.status.value}:[/red] {res.reason}")
         raise typer.Exit(EXIT_ATTENTION)
     with db.session() as s:
@@ -162,7 +174,11 @@ def chunk(
     try:
         chunked = stages.chunk_stage(db, settings, res.document_id, doc, chunker)
     except DocsieveError as exc:
-        raise _fail(exc) from exc
+        with db.session() as s:
+            repo.finish_run(s, run_id, "failed", {"error": str(exc)})
+        raise fail(exc) from exc
+    with db.session() as s:
+        repo.finish_run(s, run_id, "completed", {"chunks": len(chunked.chunks)})
     console.print_chunks(file.name, chunked.chunker, chunked.chunks, as_json)
 
 
@@ -174,11 +190,15 @@ def select_cmd(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Select, per document and question, the sections stage 2 needs."""
+    from flows import preflight, states
     from flows.select import select_flow
 
-    settings = _settings()
-    _require(path)
-    summary = _with_bar(as_json, select_flow, str(path), settings, profile, budget)
+    settings = cli_settings()
+    require(path)
+    check(preflight.check_budget, budget)
+    check(preflight.check_profile, profile, settings)
+    open_db(settings, prefect=True)
+    summary = with_bar(as_json, states.call, select_flow, str(path), settings, profile, budget)
     console.print_selections(summary, as_json)
     if any(r.status in ATTENTION for r in summary.ingest):
         raise typer.Exit(EXIT_ATTENTION)
@@ -190,21 +210,25 @@ def analyze(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Run stage 2 on the selections stored by a `docsieve select` run."""
+    from flows import preflight
     from flows.analyze import analyze_flow
     from storage import repo
 
-    settings = _settings()
-    db = _open_db(settings)
+    settings = cli_settings()
+    check(preflight.check_providers, settings)
+    db = open_db(settings, prefect=True)
     if run_id is None:
         with db.session() as s:
             run_id = repo.latest_run_id(s, "select")
         if run_id is None:
             err.print("[red]error:[/red] no select run yet; run docsieve select first")
             raise typer.Exit(EXIT_USAGE)
+    from flows import states
+
     try:
-        summary = analyze_flow(run_id, settings)
+        summary = states.call(analyze_flow, run_id, settings)
     except DocsieveError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     if as_json:
         print(summary.model_dump_json(indent=2, exclude={"analyses": {"__all__": {"request"}}}))
         return
@@ -223,22 +247,33 @@ def run(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Ingest, chunk, select and analyse in one resumable Prefect flow."""
+    from flows import preflight
     from flows.run import run_with_runner
     from reports import build_report
+
+    settings = cli_settings()
+    require(path)
+    check(preflight.check_run, settings, profile)
+    open_db(settings, prefect=True)
+    summary = with_bar(
+        as_json,
+        run_with_runner,
+        str(path),
+        settings,
+        profile=profile,
+        doc_type=doc_type,
+        fresh=fresh,
+        retry_failed=retry_failed,
+    )
+    db = open_db(settings)
+    with db.session() as s:
+        report = build_report(s, summary.run_id, compliance=True)
     from reports.exports import write_html
 
-    settings = _settings()
-    _require(path)
-    options = {"profile": profile, "doc_type": doc_type, "fresh": fresh}
-    summary = _with_bar(
-        as_json, run_with_runner, str(path), settings, retry_failed=retry_failed, **options
-    )
-    with _open_db(settings).session() as s:
-        report = build_report(s, summary.run_id, compliance=True)
-    html = write_html(report, settings.home / "reports")
-    console.print_run(summary, report, as_json, html)
-    if any(r.status in ATTENTION for r in summary.ingest):
-        raise typer.Exit(EXIT_ATTENTION)
+    console.print_run(summary, report, as_json, write_html(report, settings.home / "reports"))
+    code = exit_code(summary.ingest, summary.documents)
+    if code != EXIT_OK:
+        raise typer.Exit(code)
 
 
 @app.command()
@@ -252,8 +287,9 @@ def replay(
     from analyzers.replay import replay as do_replay
     from storage.calls_repo import CallStore
 
-    settings = _settings()
-    db = _open_db(settings)
+    settings = cli_settings()
+    db = open_db(settings)
+    known_run(db, run_id)
     store = CallStore(db)
     new_run = None
     if provider is not None:
@@ -264,23 +300,10 @@ def replay(
     try:
         rep = do_replay(run_id, store, settings, provider=provider, model=model, new_run_id=new_run)
     except DocsieveError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     console.print_replay(rep, run_id, as_json)
     if not rep.identical:
         raise typer.Exit(EXIT_ATTENTION)
-
-
-@app.command()
-def serve(
-    path: Annotated[Path, typer.Argument(help="the folder to watch")],
-    cron: Annotated[str, typer.Option(help='schedule, e.g. "0 6 * * 1-5"')],
-    profile: Annotated[str | None, typer.Option()] = None,
-) -> None:
-    """Serve a Prefect deployment that processes new files in PATH on a schedule."""
-    from flows.serve import serve as do_serve
-
-    out.print(f"serving docsieve on '{cron}' for {path.resolve()} (Ctrl-C to stop)")
-    do_serve(str(path.resolve()), cron, profile)
 
 
 @app.command()
@@ -297,8 +320,10 @@ def cost(
     """The cost model from the ledger: per document, per month, and GPU break-even."""
     from storage.accounting import build_cost_model
 
-    settings = _settings()
-    db = _open_db(settings)
+    settings = cli_settings()
+    db = open_db(settings)
+    if run_id is not None:
+        known_run(db, run_id)
     with db.session() as s:
         m = build_cost_model(
             s,
@@ -346,7 +371,7 @@ def train(
 
     from flows.train import TrainPlan, current_model, train_selector
 
-    settings = _settings()
+    settings = cli_settings()
     if not labels and not from_runs and not run_ids:
         err.print("[red]error:[/red] nothing to train from: give --labels FILE and/or --from-runs")
         raise typer.Exit(EXIT_USAGE)
@@ -369,12 +394,12 @@ def train(
         negatives=negatives,
         options={"seed": seed, "steps": steps, "epochs": epochs, "batch_size": batch_size},
     )
-    summary = _with_bar(as_json, train_selector, plan, settings)
+    summary = with_bar(as_json, train_selector, plan, settings)
     console.print_train(summary, as_json)
 
 
-# -- report, show, runs and requirements live beside, to keep this module small; importing the
-#    module registers them on ``app`` --
+# -- report, show, runs and requirements live beside, to keep this module small; importing
+#    the module registers them on ``app`` --
 from flows import cli_results  # noqa: E402, F401
 
 if __name__ == "__main__":

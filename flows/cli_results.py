@@ -13,7 +13,12 @@ import typer
 
 from docsieve.errors import DocsieveError
 from flows import console
-from flows.cli import EXIT_USAGE, _fail, _open_db, _require, _settings, app
+from flows.cli import app
+from flows.cli_support import EXIT_USAGE
+from flows.cli_support import cli_settings as _settings
+from flows.cli_support import fail as _fail
+from flows.cli_support import open_db as _open_db
+from flows.cli_support import require as _require
 from flows.console import err
 
 

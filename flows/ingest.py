@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from docsieve.settings import Settings
 from docsieve.types import DocStatus, DocType, IngestResult
-from flows import progress, stages
+from flows import progress, stages, states
 from flows.runtime import database
 from storage import repo
 from storage.db import Database
@@ -35,6 +35,9 @@ class IngestSummary(BaseModel):
         return any(r.status != DocStatus.UNCHANGED for r in self.results)
 
 
+FAILED = (DocStatus.FAILED, DocStatus.NEEDS_OCR)
+
+
 @task(name="ingest-document", cache_policy=NO_CACHE, task_run_name="ingest {path.name}")
 def ingest_document(
     settings: Settings,
@@ -44,9 +47,26 @@ def ingest_document(
     root: Path | None = None,
     retry_failed: bool = False,
 ) -> IngestResult:
-    return stages.ingest_file(
+    """Parse one file; one that failed (or needs OCR) is a Failed task run carrying its result."""
+    from prefect import get_run_logger
+
+    res = stages.ingest_file(
         database(settings), settings, run_id, path, doc_type, root, retry_failed
     )
+    log = get_run_logger()
+    if res.status in FAILED:
+        log.error("%s: %s: %s", path.name, res.status.value, res.reason)
+        return states.task_result(res, f"{res.status.value}: {res.reason}")
+    kind = res.doc_type.value if res.doc_type else "-"
+    log.info(
+        "%s: %s, type %s, %s pages, %s tokens",
+        path.name,
+        res.status.value,
+        kind,
+        res.pages or "?",
+        res.tokens or "?",
+    )
+    return res
 
 
 def ingest_paths(
@@ -84,7 +104,9 @@ def ingest_paths(
             )
         else:
             results.append(
-                ingest_document(settings, run_id, item.path, doc_type, real_root, retry_failed)
+                states.call(
+                    ingest_document, settings, run_id, item.path, doc_type, real_root, retry_failed
+                )
             )
         progress.advance(item.path.name)
     return results
@@ -118,4 +140,5 @@ def ingest_flow(
     summary = IngestSummary(run_id=run_id, results=results)
     with db.session() as s:
         repo.finish_run(s, run_id, "completed", {"counts": summary.counts})
-    return summary
+    failed = [Path(r.path).name for r in results if r.status in FAILED]
+    return states.run_result(summary, degraded=[], failed=failed)

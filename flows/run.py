@@ -9,6 +9,7 @@ finished work or paid call is repeated.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,8 @@ from pydantic import BaseModel, Field
 from docsieve.errors import ConfigError
 from docsieve.settings import Settings
 from docsieve.types import DocStatus, DocType, IngestResult
-from flows import progress, resources, stages
-from flows.ingest import ingest_paths, parsed_documents
+from flows import progress, resources, stages, states
+from flows.ingest import FAILED, ingest_paths, parsed_documents
 from flows.runtime import database
 from storage import repo
 
@@ -36,6 +37,12 @@ class DocumentResult(BaseModel):
     degraded: list[str] = Field(default_factory=list)
     selected_tokens: int = 0
     document_tokens: int = 0
+    # -- what the task logs to the Prefect UI (added by issue 12) --
+    doc_type: str | None = None
+    chunks: int = 0
+    provider: str | None = None
+    model: str | None = None
+    fallbacks: list[str] = Field(default_factory=list)
 
 
 class RunSummary(BaseModel):
@@ -83,6 +90,7 @@ def process_document_plain(
             status="skipped",
             reason=str(exc),
             document_tokens=doc_tokens,
+            doc_type=_doc_type(doc),
         )
     chunked = stages.chunk_stage(db, settings, document_id, doc, chunker)
     sel, sel_seconds = stages.select_stage(
@@ -137,7 +145,22 @@ def process_document_plain(
         degraded=outcome.degraded,
         selected_tokens=sel.selected_tokens,
         document_tokens=doc_tokens,
+        doc_type=_doc_type(doc),
+        chunks=len(chunked.chunks),
+        provider=a.provider if a else None,
+        model=a.model if a else None,
+        fallbacks=[_step(st) for st in a.steps if st.outcome != "ok"] if a else [],
     )
+
+
+def _doc_type(doc: Any) -> str | None:
+    return doc.doc_type.doc_type.value if doc.doc_type else None
+
+
+def _step(st: Any) -> str:
+    kind = f" {st.kind}" if st.kind else ""
+    why = f": {st.message}" if st.message else ""
+    return f"{st.provider}:{st.model} {st.outcome}{kind}{why}"[:300]
 
 
 @task(name="process-document", cache_policy=NO_CACHE, task_run_name="process {name}")
@@ -149,7 +172,13 @@ def process_document(
     profile_name: str | None = None,
     chunker: str | None = None,
 ) -> DocumentResult:
-    return process_document_plain(settings, run_id, document_id, profile_name, chunker)
+    """One document; a degraded or failed analysis is a Failed task run named Degraded."""
+    from flows.runlog import log_document
+
+    res = process_document_plain(settings, run_id, document_id, profile_name, chunker)
+    log_document(res, settings)
+    problem = f"{res.status}: {res.reason}" if res.status in states.BAD_ANALYSIS else None
+    return states.task_result(res, problem, states.DEGRADED)
 
 
 def resumable_run(settings: Settings, root: str, profile: str | None) -> int | None:
@@ -190,15 +219,19 @@ def _publish(settings: Settings, run_id: int) -> None:
 
     from reports import FUNNEL, build_report, to_markdown
 
-    with database(settings).session() as s:
+    db = database(settings)
+    with db.session() as s:
         report = build_report(s, run_id)
+    # -- the local run id repeats across databases that share one Prefect server:
+    #    a digest of the database URL keeps their artifacts apart --
+    tag = hashlib.sha256(db.safe_url.encode()).hexdigest()[:8]
     create_markdown_artifact(
-        key=f"docsieve-run-{run_id}",
+        key=f"docsieve-{tag}-run-{run_id}",
         markdown=to_markdown(report),
         description=f"docsieve run {run_id}: summary and answers",
     )
     create_table_artifact(
-        key=f"docsieve-funnel-{run_id}",
+        key=f"docsieve-{tag}-funnel-{run_id}",
         table=[{"stage": label, "tokens": int(report.funnel[k]["tokens"])} for k, label in FUNNEL],
         description="token funnel",
     )
@@ -244,7 +277,9 @@ def run_flow(
     results: list[DocumentResult] = []
     if settings.run.task_runner == "sequential":
         for i in doc_ids:
-            results.append(process_document(settings, run_id, i, names[i], profile, chunker))
+            results.append(
+                states.call(process_document, settings, run_id, i, names[i], profile, chunker)
+            )
             progress.advance(names[i])
     else:
         futures = [
@@ -252,7 +287,11 @@ def run_flow(
             for i in doc_ids
         ]
         for i, fut in zip(doc_ids, futures, strict=True):
-            results.append(fut.result())
+            # -- a Degraded task still carries its result; an exception is raised again --
+            data = fut.result(raise_on_failure=False)
+            if isinstance(data, BaseException):
+                raise data
+            results.append(data)
             progress.advance(names[i])
     summary = RunSummary(run_id=run_id, resumed=resumed, ingest=ingest, documents=results)
     deferred = [r.path for r in results if r.status == "deferred"]
@@ -268,19 +307,23 @@ def run_flow(
             },
         )
     _publish(settings, run_id)
-    return summary
+    return states.run_result(
+        summary,
+        degraded=[Path(r.path).name for r in results if r.status in states.BAD_ANALYSIS],
+        failed=[Path(r.path).name for r in ingest if r.status in FAILED],
+    )
 
 
 def run_with_runner(root: str, settings: Settings, **kwargs: Any) -> RunSummary:
     """Run the flow with the task runner chosen in settings (sequential, threads, dask)."""
     runner = settings.run.task_runner
     if runner == "sequential":
-        return run_flow(root, settings, **kwargs)
+        return states.call(run_flow, root, settings, **kwargs)
     if runner == "threads":
         from prefect.task_runners import ThreadPoolTaskRunner
 
         threads: Any = ThreadPoolTaskRunner(max_workers=settings.run.workers)
-        return run_flow.with_options(task_runner=threads)(root, settings, **kwargs)
+        return states.call(run_flow.with_options(task_runner=threads), root, settings, **kwargs)
     # -- prefect-dask is a dependency of docsieve (pyproject.toml): imported here only
     #    because dask is slow to import and most runs never need it --
     from prefect_dask import DaskTaskRunner
@@ -296,4 +339,4 @@ def run_with_runner(root: str, settings: Settings, **kwargs: Any) -> RunSummary:
                 "processes": True,
             }
         )
-    return run_flow.with_options(task_runner=dask_runner)(root, settings, **kwargs)
+    return states.call(run_flow.with_options(task_runner=dask_runner), root, settings, **kwargs)

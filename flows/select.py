@@ -16,8 +16,8 @@ from docsieve.profiles import load_profile
 from docsieve.selection import DocumentSelection
 from docsieve.settings import Settings
 from docsieve.types import IngestResult
-from flows import progress, resources, stages
-from flows.ingest import ingest_paths, parsed_documents
+from flows import progress, resources, stages, states
+from flows.ingest import FAILED, ingest_paths, parsed_documents
 from flows.runtime import database
 from storage import repo
 
@@ -86,4 +86,6 @@ def select_flow(
         progress.advance(name)
     with db.session() as s:
         repo.finish_run(s, run_id, "completed", {"documents": len(selections)})
-    return SelectSummary(run_id=run_id, ingest=ingest, selections=selections)
+    summary = SelectSummary(run_id=run_id, ingest=ingest, selections=selections)
+    failed = [Path(r.path).name for r in ingest if r.status in FAILED]
+    return states.run_result(summary, degraded=[], failed=failed)

@@ -182,13 +182,18 @@ def build_cost_model(
     gpu_usd_per_hour: float,
     selfhosted_docs_per_hour: float | None,
 ) -> CostModel:
-    """The cost model over one run's ledger, or every run's."""
+    """The cost model over one run's ledger, or every run's, counting each document once."""
     q = select(LedgerRow)
     if run_id is not None:
         q = q.where(LedgerRow.run_id == run_id)
     rows = list(s.exec(q.order_by(col(LedgerRow.id))))
-    by_stage: dict[str, list[LedgerRow]] = {}
+    # -- each unique document once: a re-run of the same files adds entries for the same
+    #    documents, and the latest entry of each stage stands for the document --
+    latest: dict[tuple[str, int], LedgerRow] = {}
     for r in rows:
+        latest[(r.stage, r.document_id)] = r
+    by_stage: dict[str, list[LedgerRow]] = {}
+    for r in latest.values():
         by_stage.setdefault(r.stage, []).append(r)
     analysed = by_stage.get("analyze", [])
     n = len(analysed) or 1

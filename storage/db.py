@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
-from docsieve.errors import StorageError
+from docsieve.errors import ConfigError, StorageError
 
 _meta = MetaData()
 schema_migrations = Table(
@@ -76,7 +76,47 @@ def run_ddl(conn: Connection, **scripts: str) -> None:
             conn.exec_driver_sql(statement)
 
 
+# -- schemes people type that SQLAlchemy does not load, and what they meant --
+_SCHEME_HINTS = {
+    "postgres": "postgresql+psycopg",
+    "postgresql": "postgresql+psycopg",
+    "postgresql+psycopg2": "postgresql+psycopg",
+    "sqlite3": "sqlite",
+}
+
+
+def check_url(url: str) -> None:
+    """Refuse a database URL SQLAlchemy cannot load, with the scheme that would work.
+
+    ``postgres://`` (Heroku's spelling) raises NoSuchModuleError deep in SQLAlchemy, and
+    ``postgresql://`` wants psycopg2, which docsieve does not install: say so in one line.
+    """
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigError(
+            f"database_url {url!r} is not a URL; use postgresql+psycopg://USER@HOST:5432/DB "
+            "or sqlite:///PATH",
+            key="database_url",
+        ) from exc
+    scheme = parsed.drivername
+    try:
+        dialect = parsed.get_dialect()
+        dialect.import_dbapi()
+    except (NoSuchModuleError, ImportError) as exc:
+        better = _SCHEME_HINTS.get(scheme)
+        hint = f"use {better}://" if better else "e.g. postgresql+psycopg:// or sqlite:///"
+        raise ConfigError(
+            f"database_url scheme {scheme}:// is not supported here; {hint}",
+            key="database_url",
+            scheme=scheme,
+        ) from exc
+
+
 def _make_engine(url: str) -> Engine:
+    check_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         db = parsed.database
@@ -146,8 +186,10 @@ class Database:
                     )
                     applied.append(mig.version)
         except OperationalError as exc:
+            # -- the driver's message spans lines (hints, each address tried): keep the first --
+            first = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else ""
             raise StorageError(
-                f"cannot open database {self.safe_url}: {exc.orig}", url=self.safe_url
+                f"cannot open database {self.safe_url}: {first}", url=self.safe_url
             ) from exc
         return applied
 

@@ -24,6 +24,9 @@ PG_ADMIN_URL = os.environ.get(
 )
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# -- never start or reuse a background Prefect server from the tests (docs/adr/0011): flow
+#    tests bring their own (prefect_api), the rest runs on Prefect's temporary one --
+os.environ["DOCSIEVE_PREFECT_SERVER"] = "temporary"
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 

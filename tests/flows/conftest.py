@@ -88,8 +88,7 @@ def prefect_api() -> Iterator[str]:
     from prefect.settings import PREFECT_API_URL
     from prefect.testing.utilities import prefect_test_harness
 
-    # -- generous: on a loaded 2-core machine the server takes minutes to start --
-    with prefect_test_harness(server_startup_timeout=300):
+    with prefect_test_harness(server_startup_timeout=600):
         yield str(PREFECT_API_URL.value())
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from docsieve.settings import Settings
+from docsieve.settings import Settings, load_settings
 from flows.cli import app
 
 
@@ -69,6 +69,10 @@ def test_run_report_cost_replay(contracts: Path, tmp_path: Path, cli_env: CliRun
     cost = json.loads(_ok(cli_env.invoke(app, ["cost", "--json", "--volume", "500"])).stdout)
     assert cost["documents"] == 3 and cost["volume_per_month"] == 500
     assert cost["stage1_seconds_per_doc"] > 0
+    # -- a re-run of the same files: each unique document still counts once --
+    _ok(cli_env.invoke(app, ["run", str(contracts), "--fresh", "--json"]))
+    again = json.loads(_ok(cli_env.invoke(app, ["cost", "--json"])).stdout)
+    assert again["documents"] == 3
 
     replay = json.loads(_ok(cli_env.invoke(app, ["replay", str(run_id), "--json"])).stdout)
     assert replay["mode"] == "log" and len(replay["documents"]) == 3
@@ -139,6 +143,15 @@ def test_select_analyze_chunk(contracts: Path, cli_env: CliRunner) -> None:
     assert chunks and all(
         {"text", "heading_path", "pages", "span", "tokens"} <= set(c) for c in chunks
     )
+    from flows.runtime import database
+    from storage import repo
+
+    with database(load_settings()).session() as s:
+        chunk_run = repo.get_run(s, repo.latest_run_id(s, "chunk") or 0)
+        assert chunk_run is not None and chunk_run.status == "completed"  # -- chunk runs end --
+    # -- `report` without an id wants a `run`: select and chunk runs have no answers --
+    res = cli_env.invoke(app, ["report"])
+    assert res.exit_code == 2 and "no `docsieve run` yet" in res.output
     _ok(cli_env.invoke(app, ["select", str(contracts), "--profile", "nope"]), 2)
 
 
@@ -151,7 +164,9 @@ def test_config_masks_secrets(cli_env: CliRunner, monkeypatch: pytest.MonkeyPatc
 def test_scheduled_deployment_has_the_cron() -> None:
     from flows.serve import deployment
 
-    dep = deployment("/srv/inbox", "0 6 * * 1-5", "contract")
-    assert dep.name == "docsieve-scheduled"
+    dep = deployment("/srv/inbox", "0 6 * * 1-5", "contract", "Europe/Paris")
+    assert dep.name.startswith("docsieve-inbox-")  # -- named after its folder --
+    assert deployment("/srv/other/inbox", "0 6 * * *").name != dep.name
     assert dep.parameters == {"root": "/srv/inbox", "profile": "contract"}
     assert dep.schedules[0].schedule.cron == "0 6 * * 1-5"
+    assert dep.schedules[0].schedule.timezone == "Europe/Paris"

@@ -11,6 +11,7 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from docsieve.settings import Settings
+from flows import states
 from flows.ingest import ingest_flow
 from flows.runtime import database
 from storage.tables import DocumentRow, RunItemRow
@@ -44,7 +45,10 @@ def test_bad_files_are_recorded_and_the_batch_goes_on(
     tmp_path: Path, flow_settings: Settings
 ) -> None:
     folder = _mixed_folder(tmp_path)
-    summary = ingest_flow(str(folder), flow_settings)
+    state = ingest_flow(str(folder), flow_settings, return_state=True)
+    # -- two files failed: the flow run says so, and still carries the whole summary --
+    assert state.is_failed() and "2 file(s) failed" in (state.message or "")
+    summary = states.unwrap(state)
     by_name = {Path(r.path).name: r for r in summary.results}
     assert set(by_name) == {
         "good.txt",
@@ -73,14 +77,14 @@ def test_bad_files_are_recorded_and_the_batch_goes_on(
     assert docs["truncated.pdf"].status == "failed" and docs["truncated.pdf"].reason
     assert docs["good.txt"].tokens and docs["good.txt"].text
 
-    again = ingest_flow(str(folder), flow_settings)
+    again = states.call(ingest_flow, str(folder), flow_settings)
     statuses = {Path(r.path).name: r.status.value for r in again.results}
     assert statuses["good.txt"] == statuses["whole.pdf"] == "unchanged"
     assert statuses["truncated.pdf"] == "unchanged"  # -- same bytes: not re-parsed --
     assert not any(s == "ok" for s in statuses.values())
 
     write_contract(folder / "good.txt", 7)  # -- a changed file is parsed again --
-    third = ingest_flow(str(folder), flow_settings)
+    third = states.call(ingest_flow, str(folder), flow_settings)
     assert {Path(r.path).name: r.status.value for r in third.results}["good.txt"] == "ok"
 
 
