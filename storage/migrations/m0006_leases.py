@@ -1,13 +1,13 @@
-"""Migration 5: leases on runs and stage-2 slots; the batch of a call in flight.
+"""Migration 6: leases on runs and stage-2 slots; the batch of a call in flight.
 
-Literal DDL, as shipped with schema version 5, for each supported backend.
+Literal DDL, as shipped with schema version 6, for each supported backend.
 """
 
 from sqlalchemy.engine import Connection
 
 from storage.db import run_ddl
 
-VERSION = 5
+VERSION = 6
 DESCRIPTION = "leases, model_calls.batch_id"
 
 SQLITE = """
