@@ -211,12 +211,30 @@ class AnthropicProvider(Provider):
         Items that errored, expired or were canceled, and items whose answer is
         invalid, come back as errors so the caller can fall back for them.
         """
+        return self.collect_batch(self.submit_batch(items), items, sleep=sleep)
+
+    def submit_batch(self, items: list[tuple[str, AnalysisRequest]]) -> str:
+        """Create the batch; its id (kept by the caller, so a resumed run collects it)."""
+        with sdk_errors("anthropic", provider=self.name, model=self.model):
+            batch = self.client.messages.batches.create(
+                requests=[
+                    {"custom_id": cid, "params": self.build_params(req)} for cid, req in items
+                ]
+            )
+        return str(batch.id)
+
+    def collect_batch(
+        self,
+        batch_id: str,
+        items: list[tuple[str, AnalysisRequest]],
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> BatchResults:
+        """Wait for batch ``batch_id`` to end and judge each of ``items`` in it."""
         params = {cid: self.build_params(req) for cid, req in items}
         by_id = dict(items)
         with sdk_errors("anthropic", provider=self.name, model=self.model):
-            batch = self.client.messages.batches.create(
-                requests=[{"custom_id": cid, "params": p} for cid, p in params.items()]
-            )
+            batch = self.client.messages.batches.retrieve(batch_id)
             waited = 0.0
             poll = self.settings.analyze.batch_poll_s
             while batch.processing_status != "ended":

@@ -15,15 +15,18 @@ import time
 from collections.abc import Callable, Sequence
 
 from analyzers.base import CallLog, Estimate, Provider
-from analyzers.budget import Admission, Budget, Limits, admit
+from analyzers.batch import NOTHING_SELECTED
+from analyzers.budget import Admission, Budget, Limits, admit, chain_worst_case
 from analyzers.calls import ChainOutcome
 from analyzers.chain import FallbackChain
-from analyzers.prompt import build_request
-from docsieve.analysis import AnalysisRequest, DocumentAnalysis
+from analyzers.prompt import answer_schema, build_request
+from docsieve.analysis import AnalysisRequest, Answer, DocumentAnalysis
 from docsieve.errors import BudgetExceededError, DocsieveError
 from docsieve.profiles import Profile
 from docsieve.selection import DocumentSelection
 from docsieve.settings import Settings
+
+NOT_FOUND = "not found by stage 1: no section was selected for this question"
 
 
 class Analyzer:
@@ -63,12 +66,19 @@ class Analyzer:
             return None
 
     def request_for(self, selection: DocumentSelection, profile: Profile) -> AnalysisRequest:
+        """The request for ``selection``: only the questions stage 1 found sections for.
+
+        A question without sections is answered "not found by stage 1" by
+        :meth:`finish`, never by a paid call; with none left the request is empty.
+        """
         primary = self.primary()
-        return build_request(
-            selection,
-            profile,
-            model=primary.model if primary else "",
-            max_tokens=self.settings.analyze.max_output_tokens,
+        return evidence_only(
+            build_request(
+                selection,
+                profile,
+                model=primary.model if primary else "",
+                max_tokens=self.settings.analyze.max_output_tokens,
+            )
         )
 
     def estimate(self, request: AnalysisRequest) -> Estimate:
@@ -82,9 +92,23 @@ class Analyzer:
         n = local_token_count(request, self.settings.encoding)
         return Estimate(n, request.max_tokens, None, "tiktoken-estimate")
 
+    def worst_case(self, request: AnalysisRequest, estimate: Estimate) -> tuple[int, float]:
+        """What the whole chain may spend on ``request``: every provider, each with a repair."""
+        estimates = [estimate]
+        for spec in self.chain.specs[1:]:
+            if spec in self.chain.disabled:
+                continue
+            try:
+                prov = self.chain.provider(spec)
+            except DocsieveError:  # -- the chain skips it too --
+                continue
+            estimates.append(prov.estimate(request.model_copy(update={"model": prov.model})))
+        return chain_worst_case(estimates)
+
     def admit(self, request: AnalysisRequest, budget: Budget) -> Admission:
-        """Reserve the worst case of ``request`` on ``budget``, or raise BudgetExceededError."""
-        return admit(self.estimate(request), budget)
+        """Reserve the chain's worst case of ``request`` on ``budget``, or raise."""
+        estimate = self.estimate(request)
+        return admit(estimate, budget, self.worst_case(request, estimate))
 
     def analyze(
         self,
@@ -104,9 +128,15 @@ class Analyzer:
         from the cache of the same content.
         """
         request = self.request_for(selection, profile)
-        outcome = self.run_request(
-            request, run_id=run_id, document_id=document_id, budget=budget, admission=admission
-        )
+        if not request.questions:
+            # -- no evidence, no call: stage 1 found nothing for any question --
+            if admission is not None:
+                admission.release()
+            outcome = ChainOutcome(status="analysed", reason=NOTHING_SELECTED)
+        else:
+            outcome = self.run_request(
+                request, run_id=run_id, document_id=document_id, budget=budget, admission=admission
+            )
         return self.finish(outcome, request, selection, profile, run_id, document_id)
 
     def run_request(
@@ -125,14 +155,22 @@ class Analyzer:
         if admission is None:
             estimate = self.estimate(request)
             try:
-                admission = admit(estimate, budget or Limits.for_document(self.settings.budget))
+                admission = admit(
+                    estimate,
+                    budget or Limits.for_document(self.settings.budget),
+                    self.worst_case(request, estimate),
+                )
             except BudgetExceededError as exc:
                 return self.chain.refuse(
                     request, str(exc), run_id=run_id, document_id=document_id, estimate=estimate
                 )
         try:
             outcome = self.chain.run(
-                request, run_id=run_id, document_id=document_id, estimate=admission.estimate
+                request,
+                run_id=run_id,
+                document_id=document_id,
+                estimate=admission.estimate,
+                admission=admission,
             )
         except BaseException:
             admission.release()
@@ -160,7 +198,16 @@ class Analyzer:
             ]
         from analyzers.batch import analyze_batch
 
-        return analyze_batch(self, primary, list(selections), profile, run_id, ids)
+        done = analyze_batch(self, primary, list(selections), profile, run_id, ids)
+        assert all(a is not None for a in done)  # -- only items with budgets are deferred --
+        return [a for a in done if a is not None]
+
+    def batches(self) -> Provider | None:
+        """The primary provider when this run's requests go out as one batch, else None."""
+        primary = self.primary()
+        if self.settings.analyze.batch and primary is not None and primary.supports_batch:
+            return primary
+        return None
 
     def finish(
         self,
@@ -173,6 +220,12 @@ class Analyzer:
     ) -> DocumentAnalysis:
         """The document's analysis from what the chain did; stored when there is a store."""
         resp = outcome.response
+        answered = {a.question_id for a in resp.answers} if resp else set()
+        unasked = [
+            Answer(question_id=q.id, found=False, answer=NOT_FOUND)
+            for q in profile.questions
+            if q.id not in answered and q.id not in {x.id for x in request.questions}
+        ]
         analysis = DocumentAnalysis(
             run_id=run_id,
             document_id=document_id,
@@ -183,7 +236,7 @@ class Analyzer:
             provider=resp.provider if resp else None,
             model=resp.model if resp else None,
             extractive=bool(resp and any(a.extractive for a in resp.answers)),
-            answers=list(resp.answers) if resp else [],
+            answers=[*(resp.answers if resp else []), *unasked],
             usage=outcome.usage,
             cost_usd=outcome.cost_usd,
             request_hash=outcome.request_hash,
@@ -193,6 +246,21 @@ class Analyzer:
         if self.store is not None:
             self.store.save_analysis(analysis)
         return analysis
+
+
+def evidence_only(request: AnalysisRequest) -> AnalysisRequest:
+    """``request`` without the questions that have no selected section (and the schema to match)."""
+    asked = [q for q in request.questions if q.chunk_ids]
+    if len(asked) == len(request.questions):
+        return request
+    keep = {c for q in asked for c in q.chunk_ids}
+    return request.model_copy(
+        update={
+            "questions": asked,
+            "sections": [x for x in request.sections if x.chunk_id in keep],
+            "answer_schema": answer_schema(asked),
+        }
+    )
 
 
 def analyze_document(

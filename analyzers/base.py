@@ -35,7 +35,12 @@ class CallLog(Protocol):
     """
 
     def add_secrets(self, secrets: Iterable[str]) -> None: ...
-    def log_call(self, **fields: Any) -> int: ...
+    def log_call(self, *, call_id: int | None = None, **fields: Any) -> int: ...
+    def open_batch_call(self, request_hash: str) -> tuple[int, str] | None: ...
+    def set_batch_id(self, call_ids: list[int], batch_id: str) -> None: ...
+    def reusable_response(
+        self, request_hash: str, repair_note: str | None
+    ) -> tuple[dict[str, Any], dict[str, Any] | None] | None: ...
     def logged_call(self, request_hash: str) -> LoggedCall | None: ...
     def cache_get(self, request_hash: str) -> ProviderResponse | None: ...
     def cache_get_content(self, content_hash: str) -> ProviderResponse | None: ...
@@ -129,6 +134,25 @@ class Provider(ABC):
             model=self.model,
             kind="unsupported",
         )
+
+    def submit_batch(self, items: list[tuple[str, AnalysisRequest]]) -> str:
+        """Create a batch of (custom id, request) pairs; its id. Only if ``supports_batch``."""
+        raise ProviderError(
+            f"provider {self.name!r} has no batch API",
+            provider=self.name,
+            model=self.model,
+            kind="unsupported",
+        )
+
+    def collect_batch(
+        self,
+        batch_id: str,
+        items: list[tuple[str, AnalysisRequest]],
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> BatchResults:
+        """Wait for batch ``batch_id`` and return the result of each of ``items``."""
+        return self.run_batch(items, sleep=sleep)
 
     def close(self) -> None:  # noqa: B027 -- optional hook, most providers hold nothing
         """Release clients; the default holds none."""

@@ -87,13 +87,44 @@ class Limits:
         self.settle(hold, 0, 0.0)
 
 
+# -- a repair re-sends the request with the validation error (capped at 2,000 characters
+#    by the chain): the allowance for its extra input tokens in the worst case --
+REPAIR_ALLOWANCE_TOKENS = 700
+
+
+def chain_worst_case(estimates: list[Estimate]) -> tuple[int, float]:
+    """Tokens and dollars the whole chain may spend: each provider's call and its repair."""
+    tokens, usd = 0, 0.0
+    for e in estimates:
+        tokens += 2 * e.tokens + REPAIR_ALLOWANCE_TOKENS
+        if e.usd is not None:
+            per_token = e.usd / max(e.tokens, 1)
+            usd += 2 * e.usd + per_token * REPAIR_ALLOWANCE_TOKENS
+    return tokens, usd
+
+
 @dataclass(frozen=True)
 class Admission:
-    """A request's worst case, reserved on a budget until the calls are settled."""
+    """A request's worst case, reserved on a budget until the calls are settled.
+
+    ``tokens`` and ``usd`` are what was reserved: the worst case of the whole
+    chain (:func:`chain_worst_case`). The chain checks every attempt against
+    them (:meth:`fits`), so no estimate error can make it spend more.
+    """
 
     estimate: Estimate
     budget: Budget
     hold: Any
+    tokens: int = 0
+    usd: float = 0.0
+
+    def fits(self, spent: Usage, spent_usd: float | None, attempt: Estimate) -> bool:
+        """Whether ``attempt`` still fits what was reserved, after ``spent`` so far."""
+        if spent.total + attempt.tokens > self.tokens:
+            return False
+        if attempt.usd is None or spent_usd is None or not self.usd:
+            return True
+        return spent_usd + attempt.usd <= self.usd + 1e-12
 
     def settle(self, usage: Usage, usd: float | None) -> None:
         self.budget.settle(self.hold, usage.total, usd or 0.0)
@@ -102,11 +133,12 @@ class Admission:
         self.budget.release(self.hold)
 
 
-def admit(estimate: Estimate, budget: Budget) -> Admission:
-    """Reserve ``estimate`` on ``budget``, or raise :class:`BudgetExceededError`."""
+def admit(estimate: Estimate, budget: Budget, worst: tuple[int, float] | None = None) -> Admission:
+    """Reserve ``worst`` (default: one call of ``estimate``) on ``budget``, or raise."""
     # -- a model with no price on file reserves no dollars: its cost is unknown, not 0,
     #    and the token limits still hold --
-    return Admission(estimate, budget, budget.reserve(estimate.tokens, estimate.usd or 0.0))
+    tokens, usd = worst if worst is not None else (estimate.tokens, estimate.usd or 0.0)
+    return Admission(estimate, budget, budget.reserve(tokens, usd), tokens, usd)
 
 
 @dataclass
@@ -157,6 +189,10 @@ def analyze_within_budget(
     chosen = analyzer
     while True:
         request = chosen.request_for(sel, profile)
+        if not request.questions:  # -- nothing selected: answered without a call --
+            return AnalyzeOutcome(
+                chosen.analyze(sel, profile, run_id=run_id, document_id=document_id)
+            )
         try:
             admission = chosen.admit(request, budget)
             break

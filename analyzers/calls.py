@@ -83,6 +83,8 @@ class CallRecorder:
         prov: Provider,
         resp: ProviderResponse,
         rhash: str,
+        *,
+        call_id: int | None = None,
     ) -> None:
         """Record a successful response: log, usage, cost, response cache."""
         call_id = self.record(
@@ -96,9 +98,43 @@ class CallRecorder:
             wire=resp.raw_request,
             latency=resp.latency_s,
             batch=resp.batch,
+            call_id=call_id,
         )
         if self.store is not None and not prov.offline:
             self.store.cache_put(rhash, req.content_hash(), resp, call_id)
+
+    def begin(
+        self,
+        log: dict[str, Any],
+        req: AnalysisRequest,
+        prov: Provider,
+        estimate: Estimate,
+        *,
+        batch: bool = False,
+    ) -> int | None:
+        """Log an attempt before it is sent, at its worst case (``pending``); its row id.
+
+        If the process dies during the call, the row keeps the worst case: the
+        next start marks it "unknown outcome" and the ledger counts it.
+        """
+        if self.store is None or prov.offline:
+            return None
+        worst = Usage(input_tokens=estimate.input_tokens, output_tokens=req.max_tokens)
+        try:
+            wire: dict[str, Any] | None = prov.wire_request(req)
+        except Exception:  # -- building the log entry must never hide the real call --
+            wire = None
+        return self.store.log_call(
+            **log,
+            stage="analyze",
+            status="pending",
+            batch=batch,
+            request_json=req.model_dump(mode="json"),
+            wire_request_json=wire,
+            input_tokens=worst.input_tokens,
+            output_tokens=worst.output_tokens,
+            cost_usd=self.prices.cost(worst, req.model, batch=batch),
+        )
 
     def record(
         self,
@@ -115,8 +151,12 @@ class CallRecorder:
         wire: dict[str, Any] | None = None,
         latency: float = 0.0,
         batch: bool = False,
+        call_id: int | None = None,
     ) -> int | None:
-        """Add one attempt to the outcome (step, usage, cost) and to the call log."""
+        """Add one attempt to the outcome (step, usage, cost) and to the call log.
+
+        ``call_id`` is the attempt's ``pending`` row (:meth:`begin`): it is completed.
+        """
         usage = usage or Usage()
         cost = self.prices.cost(usage, req.model, batch=batch) if usage.total else 0.0
         out.usage = out.usage + usage
@@ -144,6 +184,7 @@ class CallRecorder:
             except Exception:  # -- building the log entry must never hide the real error --
                 wire = None
         return self.store.log_call(
+            call_id=call_id,
             **log,
             stage="analyze",
             status=status,

@@ -5,12 +5,14 @@ from the response cache; otherwise the call goes through the rate limiter
 and is retried with backoff (retry-after honoured, capped by settings) while
 the error is retryable. Spend-limit and other non-retryable errors move on
 at once. Invalid output gets one repair attempt (the validation error is
-sent back), then the chain moves on. When every provider failed, the newest
-cached response to the same content (any model) is served; failing that the
-document is marked degraded with the reason. Every step is recorded in the
-returned outcome and every call in the store's ``model_calls`` log (through
-:class:`analyzers.calls.CallRecorder`). Budgets are not checked here: a request
-is admitted on its budget before it enters the chain (:mod:`analyzers.budget`).
+sent back), then the chain moves on (one provider's attempts:
+:mod:`analyzers.attempt`). When every provider failed, the newest cached
+response to the same content (any model) is served; failing that the document
+is marked degraded with the reason. Every step is recorded in the returned
+outcome and every call in the store's ``model_calls`` log (through
+:class:`analyzers.calls.CallRecorder`). A request is admitted on its budget
+before it enters the chain (:mod:`analyzers.budget`), for the worst case of the
+whole chain; each attempt is checked against that reservation.
 """
 
 from __future__ import annotations
@@ -20,23 +22,18 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
+from analyzers.attempt import try_provider
 from analyzers.base import CallLog, Estimate, Provider, get_provider, primary_spec
+from analyzers.budget import Admission
 from analyzers.calls import CallRecorder, ChainOutcome, call_fields
 from analyzers.pricing import PriceTable
-from analyzers.ratelimit import RateLimiter, Reservation
-from docsieve.analysis import AnalysisRequest, ProviderResponse, Step, Usage
-from docsieve.errors import DocsieveError, InvalidOutputError, ProviderError
+from analyzers.ratelimit import RateLimiter
+from docsieve.analysis import AnalysisRequest, ProviderResponse, Step
+from docsieve.errors import DocsieveError
 from docsieve.settings import Settings
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class _Failure:
-    reason: str
-    disable: bool = False
 
 
 def specs_from_settings(settings: Settings) -> list[str]:
@@ -105,11 +102,13 @@ class FallbackChain:
         first_reason: str | None = None,
         skip_specs: int = 0,
         estimate: Estimate | None = None,
+        admission: Admission | None = None,
     ) -> ChainOutcome:
         """Run ``base`` down the chain.
 
         ``estimate`` is the first provider's estimate of ``base``, made when the
         budget admitted it: reused for the call log and the rate limiter.
+        ``admission`` is what the budget reserved: no attempt goes beyond it.
         """
         out = ChainOutcome(status="degraded")
         reasons = [first_reason] if first_reason else []
@@ -159,7 +158,8 @@ class FallbackChain:
                 out.reason = "identical request answered before; served from the response cache"
                 out.cost_usd = 0.0
                 return out
-            result = self.try_provider(
+            result = try_provider(
+                self,
                 prov,
                 req,
                 rhash,
@@ -168,6 +168,7 @@ class FallbackChain:
                 document_id=document_id,
                 fallback_reason=reason,
                 estimate=estimate if spec == self.specs[0] else None,
+                admission=admission,
             )
             if isinstance(result, ProviderResponse):
                 out.status, out.response, out.request_hash = "analysed", result, rhash
@@ -249,150 +250,3 @@ class FallbackChain:
         out.status, out.reason = "degraded", f"every provider failed: {reason}"
         logger.warning("stage 2: degraded: %s", out.reason)
         return out
-
-    # -- one provider: retries, one repair --
-    def try_provider(
-        self,
-        prov: Provider,
-        req: AnalysisRequest,
-        rhash: str,
-        out: ChainOutcome,
-        *,
-        run_id: int | None,
-        document_id: int | None,
-        fallback_reason: str | None,
-        repaired: bool = False,
-        estimate: Estimate | None = None,
-    ) -> ProviderResponse | _Failure:
-        a = self.settings.analyze
-        retries = 0
-        attempt = 0
-        while True:
-            attempt += 1
-            # -- counted once per request text (count_tokens is a call too) --
-            if estimate is None:
-                estimate = prov.estimate(req)
-            log = call_fields(
-                prov,
-                req,
-                rhash,
-                run_id=run_id,
-                document_id=document_id,
-                attempt=attempt,
-                fallback_reason=fallback_reason if attempt == 1 else None,
-                estimate=estimate,
-            )
-            # -- offline analyzers use no API quota --
-            reservation = (
-                self.limiter.acquire(estimate.input_tokens, req.max_tokens)
-                if not prov.offline
-                else Reservation(0.0, 0, 0)
-            )
-            start = time.perf_counter()
-            try:
-                resp = prov.execute(req)
-            except InvalidOutputError as exc:
-                usage = Usage.model_validate(exc.context.get("usage") or {})
-                self.limiter.settle(
-                    reservation,
-                    usage.input_tokens + usage.cache_write_tokens + usage.cache_read_tokens,
-                    usage.output_tokens,
-                )
-                self.recorder.record(
-                    out,
-                    log,
-                    req,
-                    prov,
-                    status="invalid",
-                    kind=exc.kind,
-                    message=str(exc),
-                    usage=usage,
-                    response=exc.context.get("raw_response"),
-                    latency=time.perf_counter() - start,
-                )
-                if not repaired:
-                    repaired = True
-                    out.steps.append(
-                        Step(
-                            provider=prov.name,
-                            model=req.model,
-                            attempt=attempt,
-                            outcome="repair",
-                            kind=exc.kind,
-                            message="re-asking once with the validation error",
-                        )
-                    )
-                    req = req.model_copy(update={"repair_note": str(exc)[:2000]})
-                    estimate = None
-                    continue
-                return _Failure(f"invalid output after one repair ({exc.kind}): {exc}")
-            except ProviderError as exc:
-                self.limiter.settle(reservation, 0, 0)
-                self.recorder.record(
-                    out,
-                    log,
-                    req,
-                    prov,
-                    status="error",
-                    kind=exc.kind,
-                    message=str(exc),
-                    latency=time.perf_counter() - start,
-                )
-                if exc.retryable and retries < a.max_retries:
-                    retries += 1
-                    delay = self._backoff(retries, exc.retry_after)
-                    last = out.steps[-1]
-                    out.steps[-1] = last.model_copy(
-                        update={
-                            "message": f"{last.message}; retry {retries}/{a.max_retries} "
-                            f"in {delay:.2f}s"
-                        }
-                    )
-                    self.sleep(delay)
-                    continue
-                why = "retries exhausted" if exc.retryable else "not retryable"
-                return _Failure(
-                    f"{exc.kind} ({why}): {exc}", disable=exc.kind in ("spend_limit", "auth")
-                )
-            except DocsieveError as exc:  # -- configuration: missing key, model path --
-                self.limiter.settle(reservation, 0, 0)
-                self.recorder.record(
-                    out,
-                    log,
-                    req,
-                    prov,
-                    status="error",
-                    kind="config",
-                    message=str(exc),
-                    latency=time.perf_counter() - start,
-                )
-                return _Failure(f"config: {exc}", disable=True)
-            except Exception as exc:  # -- a bug or an unknown SDK error must not stop the batch --
-                self.limiter.settle(reservation, 0, 0)
-                self.recorder.record(
-                    out,
-                    log,
-                    req,
-                    prov,
-                    status="error",
-                    kind="unexpected",
-                    message=f"{type(exc).__name__}: {exc}",
-                    latency=time.perf_counter() - start,
-                )
-                return _Failure(f"unexpected {type(exc).__name__}: {exc}")
-            u = resp.usage
-            self.limiter.settle(
-                reservation,
-                u.input_tokens + u.cache_write_tokens + u.cache_read_tokens,
-                u.output_tokens,
-            )
-            self.recorder.accept(out, log, req, prov, resp, rhash)
-            return resp
-
-    def _backoff(self, retry: int, retry_after: float | None) -> float:
-        cap = self.settings.analyze.max_backoff_s
-        if retry_after is not None:
-            return float(min(max(retry_after, 0.0), cap))
-        base = self.settings.analyze.backoff_base_s * (2 ** (retry - 1))
-        # -- full jitter keeps many workers from retrying in step --
-        return float(min(cap, base * (0.5 + self._rng.random() / 2)))

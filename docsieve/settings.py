@@ -24,7 +24,15 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    field_serializer,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -233,6 +241,11 @@ class Settings(BaseSettings):
             os.environ, settings_cls, "DOCSIEVE_", NOT_SETTINGS, NOT_SETTINGS_PREFIX
         )
         return (init_settings, env_settings, toml)
+
+    @field_serializer("database_url", when_used="json")
+    def _hide_password(self, url: str | None) -> str | None:
+        # -- JSON is what leaves the process (Prefect flow parameters, artifacts): no password --
+        return _mask_url(url) if url else url
 
     @property
     def db_url(self) -> str:

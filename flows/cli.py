@@ -244,6 +244,9 @@ def run(
     doc_type: Annotated[DocType | None, typer.Option(help="force the document type")] = None,
     fresh: Annotated[bool, typer.Option(help="start a new run, don't resume")] = False,
     retry_failed: Annotated[bool, typer.Option(help=RETRY_HELP)] = False,
+    retry_degraded: Annotated[
+        bool, typer.Option(help="on resume, send degraded documents again (paid)")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Ingest, chunk, select and analyse in one resumable Prefect flow."""
@@ -264,6 +267,7 @@ def run(
         doc_type=doc_type,
         fresh=fresh,
         retry_failed=retry_failed,
+        retry_degraded=retry_degraded,
     )
     db = open_db(settings)
     with db.session() as s:

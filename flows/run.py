@@ -24,7 +24,8 @@ from docsieve.types import DocStatus, DocType, IngestResult
 from flows import progress, resources, stages, states
 from flows.ingest import FAILED, ingest_paths, parsed_documents
 from flows.runtime import database
-from storage import repo
+from storage import budget, leases, repo
+from storage.calls_repo import reconcile_calls
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +54,14 @@ class RunSummary(BaseModel):
 
 
 def _stage2_slot(settings: Settings) -> Any:
-    """A Prefect global concurrency slot around each stage-2 call."""
-    from prefect.concurrency.sync import concurrency
+    """One of ``run.stage2_concurrency`` stage-2 slots, shared by every process on the database.
 
-    return concurrency(settings.run.stage2_limit_name, occupy=1, strict=False)
+    Our own leases (:mod:`storage.leases`), not Prefect's global concurrency
+    slots: a slot lapses when its holder dies, so a killed run never blocks the next.
+    """
+    return leases.slot(
+        database(settings), settings.run.stage2_limit_name, settings.run.stage2_concurrency
+    )
 
 
 def process_document_plain(
@@ -65,6 +70,7 @@ def process_document_plain(
     document_id: int,
     profile_name: str | None = None,
     chunker: str | None = None,
+    retry_degraded: bool = False,
 ) -> DocumentResult:
     """Chunk, select and analyse one stored document (resumable, budgeted)."""
     db = database(settings)
@@ -106,7 +112,9 @@ def process_document_plain(
     main, cheaper = resources.analyzers(settings)
     stages.ensure_budgets(db, settings, run_id, document_id)
     with _stage2_slot(settings):
-        outcome = stages.analyze_stage(db, run_id, document_id, sel, profile, main, cheaper)
+        outcome = stages.analyze_stage(
+            db, run_id, document_id, sel, profile, main, cheaper, retry_degraded=retry_degraded
+        )
     stages.record_stage1_ledger(
         db,
         run_id,
@@ -171,11 +179,14 @@ def process_document(
     name: str,
     profile_name: str | None = None,
     chunker: str | None = None,
+    retry_degraded: bool = False,
 ) -> DocumentResult:
     """One document; a degraded or failed analysis is a Failed task run named Degraded."""
     from flows.runlog import log_document
 
-    res = process_document_plain(settings, run_id, document_id, profile_name, chunker)
+    res = process_document_plain(
+        settings, run_id, document_id, profile_name, chunker, retry_degraded
+    )
     log_document(res, settings)
     problem = f"{res.status}: {res.reason}" if res.status in states.BAD_ANALYSIS else None
     return states.task_result(res, problem, states.DEGRADED)
@@ -187,19 +198,39 @@ def resumable_run(settings: Settings, root: str, profile: str | None) -> int | N
         return repo.unfinished_run_id(s, "run", root, profile)
 
 
-def _ensure_stage2_limit(settings: Settings) -> None:
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+def run_lease_name(root: str, profile: str | None) -> str:
+    key = hashlib.sha256(f"{root}\0{profile or ''}".encode()).hexdigest()[:40]
+    return f"run:{key}"
 
-    with get_client(sync_client=True) as client:
-        try:
-            client.read_global_concurrency_limit_by_name(settings.run.stage2_limit_name)
-        except Exception:  # -- ObjectNotFound: create it once --
-            client.create_global_concurrency_limit(
-                GlobalConcurrencyLimitCreate(
-                    name=settings.run.stage2_limit_name, limit=settings.run.stage2_concurrency
-                )
-            )
+
+def take_run(settings: Settings, root: str, profile: str | None) -> tuple[str, str]:
+    """Own the runs of ``root`` and ``profile`` in this process, or raise naming the owner.
+
+    Returns the lease's name and owner.
+    """
+    db = database(settings)
+    owner = leases.new_owner()
+    name = run_lease_name(root, profile)
+    ok, holder = leases.try_acquire(db, name, owner)
+    if not ok:
+        who = holder.describe() if holder else "another process"
+        raise leases.LeaseHeldError(
+            f"{root} is being processed by {who}; wait for it to finish, or stop it"
+        )
+    leases.keeper(db).add(name, owner)
+    return name, owner
+
+
+def reconcile_run(settings: Settings, run_id: int) -> int:
+    """Calls in flight when the run's last owner died become "unknown outcome"; budgets follow."""
+    with database(settings).session() as s:
+        n = reconcile_calls(s, run_id)
+        budget.reconcile(s, run_id)
+    if n:
+        log.warning(
+            "run %s: %d call(s) in flight at a kill: unknown outcome, worst case", run_id, n
+        )
+    return n
 
 
 def _previous_ingest(settings: Settings, run_id: int) -> list[IngestResult]:
@@ -246,12 +277,42 @@ def run_flow(
     chunker: str | None = None,
     fresh: bool = False,
     retry_failed: bool = False,
+    retry_degraded: bool = False,
 ) -> RunSummary:
-    """Ingest, chunk, select and analyse ``root``; resume its unfinished run if any."""
+    """Ingest, chunk, select and analyse ``root``; resume its unfinished run if any.
+
+    The process owns the folder's runs while it works (a lease); a second process
+    on the same folder and profile stops with :class:`storage.leases.LeaseHeldError`.
+    A resumed run reuses every stored analysis, degraded ones too unless
+    ``retry_degraded``.
+    """
+    lease = take_run(settings, root, profile)
+    try:
+        return _run(
+            root, settings, profile, doc_type, chunker, fresh, retry_failed, retry_degraded, lease
+        )
+    finally:
+        leases.keeper(database(settings)).drop(lease[0])
+
+
+def _run(
+    root: str,
+    settings: Settings,
+    profile: str | None,
+    doc_type: DocType | None,
+    chunker: str | None,
+    fresh: bool,
+    retry_failed: bool,
+    retry_degraded: bool,
+    lease: tuple[str, str],
+) -> RunSummary:
     from prefect.runtime import flow_run
 
     db = database(settings)
-    run_id = None if fresh else resumable_run(settings, root, profile)
+    prior = resumable_run(settings, root, profile)
+    if prior is not None:  # -- its owner died (we hold the lease): settle what it left --
+        reconcile_run(settings, prior)
+    run_id = None if fresh else prior
     resumed = run_id is not None
     if run_id is None:
         with db.session() as s:
@@ -260,10 +321,10 @@ def run_flow(
             )
             run_id = run.id
     assert run_id is not None
+    leases.set_run(db, *lease, run_id)
     with db.session() as s:
         repo.set_prefect_id(s, run_id, flow_run.id)
     stages.ensure_budgets(db, settings, run_id)
-    _ensure_stage2_limit(settings)
 
     earlier = _previous_ingest(settings, run_id) if resumed else []
     done_paths = {r.path for r in earlier}
@@ -275,17 +336,17 @@ def run_flow(
     doc_ids = list(names)
     progress.start(len(doc_ids), "analyse")
     results: list[DocumentResult] = []
+    args = (profile, chunker, retry_degraded)
+    if settings.analyze.batch and doc_ids:  # -- stage 2 as Message Batches (flows.batched) --
+        from flows.batched import batch_task
+
+        batch_task(settings, run_id, doc_ids, *args)
     if settings.run.task_runner == "sequential":
         for i in doc_ids:
-            results.append(
-                states.call(process_document, settings, run_id, i, names[i], profile, chunker)
-            )
+            results.append(states.call(process_document, settings, run_id, i, names[i], *args))
             progress.advance(names[i])
     else:
-        futures = [
-            process_document.submit(settings, run_id, i, names[i], profile, chunker)
-            for i in doc_ids
-        ]
+        futures = [process_document.submit(settings, run_id, i, names[i], *args) for i in doc_ids]
         for i, fut in zip(doc_ids, futures, strict=True):
             # -- a Degraded task still carries its result; an exception is raised again --
             data = fut.result(raise_on_failure=False)

@@ -10,8 +10,13 @@ tables, and ``docsieve --debug`` turns Prefect's console output back on.
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from docsieve.settings import Settings
 
@@ -35,9 +40,79 @@ PREFECT_DEFAULTS = {
 
 
 def configure_process_environment() -> None:
-    """Set library defaults (never overriding what the user set)."""
+    """Set library defaults (never overriding what the user set); tie temporary servers to us."""
     for key, value in PREFECT_DEFAULTS.items():
         os.environ.setdefault(key, value)
+    tie_temporary_server()
+
+
+def _die_with(parent: int) -> Callable[[], None]:
+    """A ``preexec_fn``: the child gets SIGTERM when ``parent`` dies, even by SIGKILL."""
+
+    def preexec() -> None:  # -- runs in the child between fork and exec --
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+        if os.getppid() != parent:  # -- the parent died before prctl took effect --
+            os._exit(1)
+
+    return preexec
+
+
+class _TiedPopen(subprocess.Popen):
+    """Popen that ties Prefect's temporary server to this process's life.
+
+    Prefect starts it (``SubprocessASGIServer``) with ``PREFECT__SERVER_EPHEMERAL=1``
+    and stops it at exit; a SIGKILL skips that and used to leave it running
+    (~250 MB each). A persistent server started on purpose is not marked
+    ephemeral and is left alone. On Linux, from the main thread, the child gets
+    PR_SET_PDEATHSIG (it fires when the *thread* that started the child ends, so
+    not from other threads); otherwise a small watchdog process waits for this
+    process to die and then stops the server.
+    """
+
+    def __init__(self, args: Any, *rest: Any, **kwargs: Any) -> None:
+        env = kwargs.get("env") or {}
+        tie = env.get("PREFECT__SERVER_EPHEMERAL") == "1" and kwargs.get("preexec_fn") is None
+        main = threading.current_thread() is threading.main_thread()
+        if tie and main and sys.platform == "linux":
+            kwargs["preexec_fn"] = _die_with(os.getpid())
+        super().__init__(args, *rest, **kwargs)
+        if tie and not (main and sys.platform == "linux"):
+            subprocess.Popen(
+                [sys.executable, "-c", _WATCHDOG, str(os.getpid()), str(self.pid)],
+                start_new_session=True,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+
+
+# -- waits for the parent to die, then stops the server; ends with either of them --
+_WATCHDOG = """
+import os, signal, sys, time
+parent, child = int(sys.argv[1]), int(sys.argv[2])
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+while alive(child):
+    if not alive(parent):
+        os.kill(child, signal.SIGTERM)
+        break
+    time.sleep(0.5)
+"""
+
+
+def tie_temporary_server() -> None:
+    """Make Prefect's temporary server die with this process (see :class:`_TiedPopen`)."""
+    if subprocess.Popen is not _TiedPopen:
+        subprocess.Popen = _TiedPopen  # type: ignore[misc]
 
 
 def verbose_logging() -> None:

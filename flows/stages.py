@@ -218,10 +218,12 @@ def select_stage(
     return sel, seconds
 
 
-def stored_analysis(db: Database, run_id: int, document_id: int) -> DocumentAnalysis | None:
-    """The finished analysis of this document in this run, if any."""
+def stored_analysis(
+    db: Database, run_id: int, document_id: int, *, degraded: bool = False
+) -> DocumentAnalysis | None:
+    """The finished analysis of this document in this run (a degraded one too with ``degraded``)."""
     with db.session() as s:
-        return finished_analysis(s, run_id, document_id)
+        return finished_analysis(s, run_id, document_id, degraded=degraded)
 
 
 def ensure_budgets(
@@ -249,11 +251,17 @@ def analyze_stage(
     profile: Profile,
     analyzer: Analyzer,
     cheaper: Analyzer | None = None,
+    *,
+    retry_degraded: bool = False,
 ) -> AnalyzeOutcome:
-    """Stage 2 within the run's and the document's budgets; a finished analysis is reused."""
+    """Stage 2 within the run's and the document's budgets; a finished analysis is reused.
+
+    A degraded analysis is reused too (its paid calls are not bought again), unless
+    ``retry_degraded`` (``docsieve run --retry-degraded``).
+    """
     from analyzers.budget import AnalyzeOutcome, analyze_within_budget
 
-    done = stored_analysis(db, run_id, document_id)
+    done = stored_analysis(db, run_id, document_id, degraded=not retry_degraded)
     if done is not None:
         return AnalyzeOutcome(done)
     return analyze_within_budget(

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, Field, model_validator
 from sqlmodel import Session
 
+from analyzers.batch import NOTHING_SELECTED
 from docsieve.analysis import DocumentAnalysis
 from reports.answers import DocumentAnswers, cited_chunk_ids, question_ids, shape_answers
 from reports.compliance import ComplianceSection, compliance_sections
@@ -44,7 +45,8 @@ class DocumentLine(BaseModel):
     provider: str | None = None
     model: str | None = None
     degraded: list[str] = Field(default_factory=list)
-    # -- the parser's warnings: text it dropped or could not decode --
+    # -- the parser's warnings (text it dropped or could not decode), and stage 1's
+    #    (nothing selected for any question: no call was made) --
     warnings: list[str] = Field(default_factory=list)
 
 
@@ -127,7 +129,8 @@ def build_report(s: Session, run_id: int, compliance: bool = False) -> RunReport
                 provider=a.provider if a else None,
                 model=a.model if a else None,
                 degraded=list((an.detail or {}).get("degraded", [])) if an else [],
-                warnings=list(d.warnings or []),
+                warnings=list(d.warnings or [])
+                + ([a.reason] if a and a.reason == NOTHING_SELECTED else []),
             )
         )
     listed = {d.document_id for d in docs}

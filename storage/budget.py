@@ -169,3 +169,29 @@ class StoredBudget:
     def release(self, hold: Reservation) -> None:
         with self.db.session() as s:
             release(s, hold)
+
+
+def reconcile(s: Session, run_id: int) -> None:
+    """Budgets of a run taken over from a dead process: its reservations lapse, spend is the log.
+
+    The call log holds every attempt, those in flight at the kill at their worst
+    case (:func:`storage.calls_repo.reconcile_calls`), so spend is recomputed from it.
+    """
+    from storage.tables_analysis import ModelCallRow
+
+    calls = [
+        c
+        for c in s.exec(select(ModelCallRow).where(ModelCallRow.run_id == run_id))
+        # -- a batch item still at the API is reserved again and settled when collected --
+        if not (c.status == "pending" and c.batch_id)
+    ]
+    for row in s.exec(select(BudgetRow).where(BudgetRow.run_id == run_id)):
+        mine = [c for c in calls if row.scope == "run" or c.document_id == row.document_id]
+        row.reserved_tokens, row.reserved_usd = 0, 0.0
+        row.spent_tokens = sum(
+            c.input_tokens + c.output_tokens + c.cache_write_tokens + c.cache_read_tokens
+            for c in mine
+        )
+        row.spent_usd = sum(c.cost_usd or 0.0 for c in mine)
+        s.add(row)
+    s.flush()

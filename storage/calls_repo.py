@@ -92,14 +92,20 @@ def run_analyses(s: Session, run_id: int) -> list[DocumentAnalysis]:
     return [DocumentAnalysis.model_validate(r.analysis_json) for r in s.exec(stmt).all()]
 
 
-def finished_analysis(s: Session, run_id: int, document_id: int) -> DocumentAnalysis | None:
-    """The newest analysis of this document in this run that has answers (analysed or cached)."""
+def finished_analysis(
+    s: Session, run_id: int, document_id: int, *, degraded: bool = False
+) -> DocumentAnalysis | None:
+    """The newest analysis of this document in this run that has answers (analysed or cached).
+
+    With ``degraded``, a degraded one counts too: its paid calls are not bought again.
+    """
+    statuses = ["analysed", "cached", "degraded"] if degraded else ["analysed", "cached"]
     row = s.exec(
         select(DocumentAnalysisRow)
         .where(
             DocumentAnalysisRow.run_id == run_id,
             DocumentAnalysisRow.document_id == document_id,
-            col(DocumentAnalysisRow.status).in_(["analysed", "cached"]),
+            col(DocumentAnalysisRow.status).in_(statuses),
         )
         .order_by(col(DocumentAnalysisRow.id).desc())
     ).first()
@@ -120,7 +126,8 @@ class CallStore:
         return redact(value, self.secrets)
 
     # -- the call log --
-    def log_call(self, **fields: Any) -> int:
+    def log_call(self, *, call_id: int | None = None, **fields: Any) -> int:
+        """Add a call to the log, or complete its ``pending`` row ``call_id``."""
         for key in (
             "request_json",
             "wire_request_json",
@@ -130,12 +137,58 @@ class CallStore:
         ):
             if fields.get(key) is not None:
                 fields[key] = self._clean(fields[key])
-        row = ModelCallRow(**fields)
         with self.db.session() as s:
+            row = s.get(ModelCallRow, call_id) if call_id is not None else None
+            if row is None:
+                row = ModelCallRow(**fields)
+            else:
+                for key, value in fields.items():
+                    setattr(row, key, value)
             s.add(row)
             s.flush()
             assert row.id is not None
             return row.id
+
+    def open_batch_call(self, request_hash: str) -> tuple[int, str] | None:
+        """A batch item still pending for this request (its sender died): call id, batch id."""
+        stmt = (
+            select(ModelCallRow)
+            .where(
+                ModelCallRow.request_hash == request_hash,
+                ModelCallRow.status == "pending",
+                col(ModelCallRow.batch_id).is_not(None),
+            )
+            .order_by(col(ModelCallRow.id).desc())
+        )
+        with self.db.session() as s:
+            row = s.exec(stmt).first()
+            return (row.id, row.batch_id) if row and row.id and row.batch_id else None
+
+    def set_batch_id(self, call_ids: list[int], batch_id: str) -> None:
+        with self.db.session() as s:
+            for cid in call_ids:
+                row = s.get(ModelCallRow, cid)
+                if row is not None and row.status == "pending":
+                    row.batch_id = batch_id
+                    s.add(row)
+
+    def reusable_response(
+        self, request_hash: str, repair_note: str | None
+    ) -> tuple[dict[str, Any], dict[str, Any] | None] | None:
+        """The newest answer bought for this request and repair note: raw response and wire."""
+        stmt = (
+            select(ModelCallRow)
+            .where(
+                ModelCallRow.request_hash == request_hash,
+                col(ModelCallRow.status).in_(["ok", "invalid"]),
+            )
+            .order_by(col(ModelCallRow.id).desc())
+        )
+        with self.db.session() as s:
+            for row in s.exec(stmt):
+                if (row.request_json or {}).get("repair_note") == repair_note and row.response_json:
+                    return row.response_json, row.wire_request_json
+        return None
 
     def calls(
         self,
@@ -236,3 +289,36 @@ class CallStore:
     def finished_analysis(self, run_id: int, document_id: int) -> DocumentAnalysis | None:
         with self.db.session() as s:
             return finished_analysis(s, run_id, document_id)
+
+
+UNKNOWN_OUTCOME = (
+    "unknown outcome: the process ended while the call was in flight; "
+    "counted at its worst case (estimated input and max_tokens)"
+)
+
+
+def reconcile_calls(s: Session, run_id: int) -> int:
+    """Calls a dead process left ``pending``: marked "unknown outcome", kept at their worst case.
+
+    Batch items that reached a batch stay pending: their batch is collected on resume.
+
+    Call only while holding the run's lease (no live process is calling for it).
+    """
+    rows = list(
+        s.exec(
+            select(ModelCallRow).where(
+                ModelCallRow.run_id == run_id, ModelCallRow.status == "pending"
+            )
+        )
+    )
+    # -- a batch item is still at the API: the next run collects it from its batch --
+    rows = [r for r in rows if not r.batch_id]
+    for row in rows:
+        row.status, row.error_kind, row.error_message = (
+            "unknown",
+            "unknown_outcome",
+            UNKNOWN_OUTCOME,
+        )
+        s.add(row)
+    s.flush()
+    return len(rows)

@@ -50,6 +50,8 @@ class ModelCallRow(SQLModel, table=True):
     cost_usd: float | None = None
     latency_s: float = 0.0
     created_at: datetime = Field(default_factory=utcnow)
+    # -- migration 6: the Message Batch an item was sent in, so a resumed run collects it --
+    batch_id: str | None = Field(default=None, max_length=100)
 
 
 class ResponseCacheRow(SQLModel, table=True):

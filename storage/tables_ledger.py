@@ -52,3 +52,20 @@ class BudgetRow(SQLModel, table=True):
     reserved_usd: float = 0.0
     spent_tokens: int = 0
     spent_usd: float = 0.0
+
+
+class LeaseRow(SQLModel, table=True):
+    """Who owns a run (or a stage-2 slot) and until when; an expired lease is free.
+
+    ``expires_at`` is epoch seconds (one type on every backend); the holder renews it
+    while it works (:class:`storage.leases.LeaseKeeper`), so a killed holder's lease
+    lapses within its time to live.
+    """
+
+    __tablename__ = "leases"
+
+    name: str = Field(primary_key=True, max_length=200)
+    owner: str = Field(max_length=200)
+    run_id: int | None = None
+    acquired_at: float
+    expires_at: float

@@ -71,3 +71,30 @@ def test_batch_that_never_ends_is_canceled_and_falls_back(
     assert all(a.reason and "batch_timeout" in a.reason for a in res)
     assert len(fake.calls("/v1/messages/batches/msgbatch_fake0001/cancel")) == 1
     assert len(fake.calls("/v1/messages")) == 3
+
+
+class _Killed(BaseException):
+    """Stands for SIGKILL while the process waits for its batch."""
+
+
+def test_a_batch_sent_before_a_kill_is_collected_not_sent_again(
+    fake: FakeAPI, tmp_path: Path, store: CallStore, profile: Profile
+) -> None:
+    from analyzers import Analyzer
+
+    settings = make_settings(tmp_path, fake.url, batch=True)
+    fake.batch_polls_before_end = 3
+    sels = [make_selection(i) for i in range(3)]
+
+    def die(_: float) -> None:
+        raise _Killed
+
+    with pytest.raises(_Killed), Analyzer(settings, store, sleep=die) as an:
+        an.analyze_many(sels, profile, run_id=1, document_ids=[1, 2, 3])
+    pending = store.calls(run_id=1, status="pending")
+    assert len(pending) == 3 and {c.batch_id for c in pending} == {"msgbatch_fake0001"}
+    res = analyze_documents(sels, profile, settings, store=store, run_id=1, document_ids=[1, 2, 3])
+    assert [a.status for a in res] == ["analysed"] * 3
+    assert len(fake.calls("/v1/messages/batches")) == 1  # -- collected, never sent again --
+    assert fake.calls("/v1/messages") == []
+    assert [c.status for c in store.calls(run_id=1)] == ["ok"] * 3

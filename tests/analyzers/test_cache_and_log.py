@@ -142,6 +142,6 @@ def test_unknown_provider_lists_valid_names(api_settings, store: CallStore) -> N
     with Analyzer(api_settings, store, specs=["nope"]) as an:
         a = an.analyze(
             make_selection(0),
-            Profile(name="p", doc_type="contract", questions=[{"id": "q", "question": "?"}]),
+            Profile(name="p", doc_type="contract", questions=[{"id": "parties", "question": "?"}]),
         )
     assert a.status == "degraded" and a.reason and "unknown provider" in a.reason

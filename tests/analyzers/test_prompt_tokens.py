@@ -8,6 +8,7 @@ from analyzers import Analyzer
 from analyzers.anthropic_provider import AnthropicProvider
 from analyzers.prompt import build_request, render_user_message
 from docsieve.profiles import AnswerField, Profile, Question
+from docsieve.selection import DocumentSelection, QuestionSelection
 from storage.calls_repo import CallStore
 from tests.analyzers.conftest import make_selection, make_settings
 from tests.fakeapi import FakeAPI
@@ -77,13 +78,21 @@ def _big_profile() -> Profile:
     return Profile(name="big", doc_type="contract", questions=qs)
 
 
+def _big_selection(i: int) -> DocumentSelection:
+    """A selection with sections for every question of :func:`_big_profile`."""
+    sel = make_selection(i)
+    chunks = sel.questions[0].chunks
+    qs = [QuestionSelection(question_id=f"q{k}", threshold=0.5, chunks=chunks) for k in range(12)]
+    return sel.model_copy(update={"questions": qs})
+
+
 def test_prompt_caching_on_the_shared_prefix_when_it_pays(
     fake: FakeAPI, api_settings, store: CallStore, tmp_path: Path, profile: Profile
 ) -> None:
     big = _big_profile()
     with Analyzer(api_settings, store) as an:
-        a1 = an.analyze(make_selection(0), big, run_id=1)
-        a2 = an.analyze(make_selection(1), big, run_id=1)
+        a1 = an.analyze(_big_selection(0), big, run_id=1)
+        a2 = an.analyze(_big_selection(1), big, run_id=1)
     body = fake.calls("/v1/messages")[0].body
     assert body["system"][0]["cache_control"] == {"type": "ephemeral"}
     assert a1.usage.cache_write_tokens > 0 and a1.usage.cache_read_tokens == 0
@@ -97,7 +106,7 @@ def test_prompt_caching_on_the_shared_prefix_when_it_pays(
     # -- and caching can be switched off --
     off = make_settings(tmp_path, fake.url, prompt_caching=False)
     with Analyzer(off, None) as an:
-        an.analyze(make_selection(3), big)
+        an.analyze(_big_selection(3), big)
     assert "cache_control" not in fake.calls("/v1/messages")[-1].body["system"][0]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import select
 import socket
 import struct
 import time
@@ -37,6 +38,16 @@ class Handler(BaseHTTPRequestHandler):
             return json.loads(raw) if raw else None
         except json.JSONDecodeError:
             return None
+
+    def _client_gone(self) -> bool:
+        """True when the client closed its end (a killed process): EOF is readable."""
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            if not readable:
+                return False
+            return self.connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
 
     def _auth_ok(self, openai: bool) -> bool:
         key = self.fake.openai_key if openai else self.fake.anthropic_key
@@ -160,6 +171,8 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, self.fake.batch_view(batch))
             return
         if path in ("/v1/messages", "/v1/chat/completions"):
+            if self.fake.latency_s:  # -- a slow API: kills land while calls are in flight --
+                time.sleep(self.fake.latency_s)
             fault = self.fake.next_fault()
             rec.fault = fault
             if fault and self._fault_response(fault, rec, openai=openai):
@@ -170,6 +183,11 @@ class Handler(BaseHTTPRequestHandler):
                 else self.fake.message_for(body, fault)
             )
             rec.status = 200
+            rec.usage = payload.get("usage") or {}
+            if self._client_gone():
+                # -- the caller died while we worked (kill -9): nobody received this answer --
+                rec.abandoned = True
+                return
             if fault is None:
                 self.fake.note_success(body)
             self._send(200, payload)

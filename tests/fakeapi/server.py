@@ -57,11 +57,13 @@ class FakeAPI:
         openai_key: str = OPENAI_KEY,
         timeout_sleep_s: float = 1.5,
         retry_after: str = "1",
+        latency_s: float = 0.0,
     ) -> None:
         self.anthropic_key = anthropic_key
         self.openai_key = openai_key
         self.timeout_sleep_s = timeout_sleep_s
         self.retry_after = retry_after
+        self.latency_s = latency_s
         self.faults: deque[str] = deque()
         self.batch_item_faults: deque[str] = deque()
         self.count_tokens_fault: str | None = None

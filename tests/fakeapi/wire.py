@@ -12,7 +12,7 @@ import html
 import json
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 _SECTION_RE = re.compile(
@@ -28,6 +28,10 @@ class Recorded:
     body: Any
     status: int = 0
     fault: str | None = None
+    # -- the usage of the answer sent (model calls only): what the call was billed --
+    usage: dict[str, int] = field(default_factory=dict)
+    # -- answered after the client had gone (killed in flight): billed, never received --
+    abandoned: bool = False
 
 
 def body_key(body: Any) -> str:
