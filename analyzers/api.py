@@ -242,6 +242,7 @@ class Analyzer:
             request_hash=outcome.request_hash,
             request=request,
             steps=outcome.steps,
+            package=selection.package,
         )
         if self.store is not None:
             self.store.save_analysis(analysis)

@@ -147,14 +147,8 @@ def _answer(q: QuestionSpec, ranked: list[Candidate]) -> Answer:
         extractive=True,
         confidence=round(conf, 3),
         citations=[
-            Citation(
-                chunk_id=sec.chunk_id,
-                page_start=sec.page_start,
-                page_end=sec.page_end,
-                # -- the answer is the sentence itself: the citation only says where --
-                quote=sentence if short else "",
-                quote_verified=bool(short) and sentence in sec.text,
-            )
+            # -- the answer is the sentence itself: the citation only says where --
+            sec.cite(sentence if short else "", verified=bool(short) and sentence in sec.text)
         ],
         candidates=_candidate_citations(ranked, cited=sec.chunk_id),
     )
@@ -170,15 +164,7 @@ def _candidate_citations(ranked: list[Candidate], cited: str | None = None) -> l
         if sec.chunk_id in seen:
             continue
         seen.add(sec.chunk_id)
-        out.append(
-            Citation(
-                chunk_id=sec.chunk_id,
-                page_start=sec.page_start,
-                page_end=sec.page_end,
-                quote=c.unit.text,
-                quote_verified=c.unit.text in sec.text,
-            )
-        )
+        out.append(sec.cite(c.unit.text, verified=c.unit.text in sec.text))
         if len(out) == CANDIDATES:
             break
     return out
@@ -187,7 +173,8 @@ def _candidate_citations(ranked: list[Candidate], cited: str | None = None) -> l
 def _place(sec: Section) -> str:
     """A section as a reader finds it: its heading and pages ("3.1 Type of Contract, p. 4")."""
     name = sec.heading_path[-1] if sec.heading_path else f"section {sec.chunk_id}"
-    return f"{name}, p. {sec.pages}"
+    where = f"{sec.file}, " if sec.file else ""
+    return f"{where}{name}, p. {sec.pages}"
 
 
 def _sections_for(

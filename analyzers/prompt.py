@@ -41,6 +41,16 @@ Rules:
 4. Answer by calling the tool record_answers exactly once. Do not write any other text.
 """
 
+# -- a solicitation package (ADR 0010): several files in one request; kept apart from
+#    INSTRUCTIONS so single-document requests keep their hash and cached prefix --
+PACKAGE_INSTRUCTIONS = INSTRUCTIONS.replace(
+    "You receive sections of ONE document and a list of questions.",
+    "You receive sections of ONE solicitation: several files (the RFQ or RFP, a work\n"
+    "statement, attachments), each section naming its file in the \"file\" attribute,\n"
+    "and a list of questions. Answer for the solicitation as a whole; when files disagree,\n"
+    "the RFQ/RFP's own terms (deadlines, instructions, evaluation) prevail.",
+)
+
 _JSON_TYPES: dict[str, dict[str, Any]] = {
     "string": {"type": ["string", "null"]},
     "number": {"type": ["number", "null"]},
@@ -116,6 +126,7 @@ def build_request(
             page_end=c.page_end,
             heading_path=list(c.heading_path),
             text=c.text,
+            file=_file_name(selection, c.file),
         )
         for c in selection.union_chunks()
     ]
@@ -133,7 +144,7 @@ def build_request(
     ]
     return AnalysisRequest(
         model=model,
-        instructions=INSTRUCTIONS,
+        instructions=PACKAGE_INSTRUCTIONS if selection.package else INSTRUCTIONS,
         sections=sections,
         questions=questions,
         answer_schema=answer_schema(questions),
@@ -141,13 +152,22 @@ def build_request(
     )
 
 
+def _file_name(selection: DocumentSelection, path: str | None) -> str | None:
+    """A package member as the model and the reader see it: its name in the folder."""
+    if path is None:
+        return None
+    return selection.package.file_name(path) if selection.package else path
+
+
 def render_sections(sections: list[Section]) -> str:
     # -- escaping keeps a hostile '</section>' in the text from closing the block --
     parts = []
     for s in sections:
         heading = html.escape(" > ".join(s.heading_path), quote=True)
+        # -- a package's sections name their file, so the model can tell the RFQ from the PWS --
+        file = f' file="{html.escape(s.file, quote=True)}"' if s.file else ""
         parts.append(
-            f'<section id="{html.escape(s.chunk_id, quote=True)}" pages="{s.pages}"'
+            f'<section id="{html.escape(s.chunk_id, quote=True)}"{file} pages="{s.pages}"'
             f' heading="{heading}">\n{html.escape(s.text, quote=False)}\n</section>'
         )
     return "\n".join(parts)
@@ -258,15 +278,7 @@ def validate_answers(
                 )
                 continue
             verified = bool(c.quote) and _norm(c.quote) in _norm(sec.text)
-            cites.append(
-                Citation(
-                    chunk_id=c.chunk_id,
-                    page_start=sec.page_start,
-                    page_end=sec.page_end,
-                    quote=c.quote,
-                    quote_verified=verified,
-                )
-            )
+            cites.append(sec.cite(c.quote, verified=verified))
         fields = parsed.fields.model_dump(mode="json")  # type: ignore[attr-defined]
         out.append(
             Answer(

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from docsieve.packages import PackageRef
 from docsieve.profiles import AnswerField
 from docsieve.text import format_pages
 
@@ -33,10 +34,29 @@ class Section(BaseModel):
     page_end: int
     heading_path: list[str] = Field(default_factory=list)
     text: str
+    # -- the member file of a package; None (and left out of the request hash) otherwise --
+    file: str | None = None
 
     @property
     def pages(self) -> str:
         return format_pages(self.page_start, self.page_end)
+
+    @property
+    def heading(self) -> str | None:
+        """The section's own heading: the last of its heading path."""
+        return self.heading_path[-1] if self.heading_path else None
+
+    def cite(self, quote: str = "", *, verified: bool = False) -> Citation:
+        """A citation of this section: its file, heading and pages."""
+        return Citation(
+            chunk_id=self.chunk_id,
+            page_start=self.page_start,
+            page_end=self.page_end,
+            quote=quote,
+            quote_verified=verified,
+            file=self.file,
+            section=self.heading,
+        )
 
 
 class QuestionSpec(BaseModel):
@@ -71,7 +91,8 @@ class AnalysisRequest(BaseModel):
         """The parts that decide the answer, whatever the provider."""
         return {
             "instructions": self.instructions,
-            "sections": [s.model_dump(mode="json") for s in self.sections],
+            # -- exclude_none: a single document's sections hash as before packages --
+            "sections": [s.model_dump(mode="json", exclude_none=True) for s in self.sections],
             "questions": [q.model_dump(mode="json") for q in self.questions],
             "schema": self.answer_schema,
             "max_tokens": self.max_tokens,
@@ -94,6 +115,9 @@ class Citation(BaseModel):
     page_end: int
     quote: str = ""
     quote_verified: bool = Field(False, description="the quote occurs in the chunk text")
+    # -- issue 11: what a reader needs to find it: the file (packages) and the heading --
+    file: str | None = Field(None, description="the package member file; None for one document")
+    section: str | None = Field(None, description="the cited section's heading")
 
 
 class Answer(BaseModel):
@@ -199,6 +223,13 @@ class DocumentAnalysis(BaseModel):
     request_hash: str | None = None
     request: AnalysisRequest | None = None
     steps: list[Step] = Field(default_factory=list)
+    # -- set when the analysis answers a solicitation package (row label and files) --
+    package: PackageRef | None = None
+
+    @property
+    def label(self) -> str | None:
+        """The row label of a package analysis (its folder name); None for one document."""
+        return self.package.label if self.package else None
 
     def answer(self, question_id: str) -> Answer | None:
         return next((a for a in self.answers if a.question_id == question_id), None)

@@ -3,12 +3,17 @@
 Produced by ``extractors`` and consumed by ``analyzers``; ``storage`` converts
 it to rows. ``selected_tokens`` of a document counts the union of chunks over
 all questions, which is what stage 2 receives.
+
+A selection of a solicitation package (:mod:`docsieve.packages`) ranks the
+chunks of all its files at once: each :class:`SelectedChunk` then names its
+``file``, and the selection carries the :class:`~docsieve.packages.PackageRef`.
 """
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from docsieve.packages import PackageRef
 from docsieve.types import contextualize
 
 SCHEMA_VERSION = 1
@@ -40,6 +45,8 @@ class SelectedChunk(BaseModel):
     score: float
     rank: int
     reason: str = "above threshold"
+    # -- the member file of a package selection (its path); None for a single document --
+    file: str | None = None
 
     @property
     def contextualized(self) -> str:
@@ -69,14 +76,16 @@ class DocumentSelection(BaseModel):
     scorer: str
     document_tokens: int
     questions: list[QuestionSelection]
+    package: PackageRef | None = None
 
     def union_chunks(self) -> list[SelectedChunk]:
-        """Every selected chunk once, in document order."""
+        """Every selected chunk once, in document order (a package: file by file)."""
         seen: dict[str, SelectedChunk] = {}
         for q in self.questions:
             for c in q.chunks:
                 seen.setdefault(c.chunk_id, c)
-        return sorted(seen.values(), key=lambda c: (c.start, c.end))
+        order = {f: i for i, f in enumerate(self.package.files)} if self.package else {}
+        return sorted(seen.values(), key=lambda c: (order.get(c.file or "", 0), c.start, c.end))
 
     @property
     def selected_tokens(self) -> int:

@@ -5,7 +5,10 @@
 (run, document, question, chunk) with the decision, score and rank; kept chunks
 also carry a snapshot of the chunk (text, span, pages) so a selection can be read
 back without its chunk set. ``embedding_cache`` stores chunk embeddings keyed by
-(model, sha256 of the embedded text) as float32 bytes.
+(model, sha256 of the embedded text) as float32 bytes. ``packages`` holds the
+solicitation packages of a run (ADR 0010): the folder, its member documents
+(lead first) and the rule that grouped them; a package's selection is stored
+under its lead document with ``package_id`` set.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ class SelectionDocRow(SQLModel, table=True):
     questions_json: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
     schema_version: int = 1
     created_at: datetime = Field(default_factory=utcnow)
+    # -- migration 5: set when the selection is a package's (stored under its lead document) --
+    package_id: int | None = None
 
 
 class SelectionRow(SQLModel, table=True):
@@ -66,4 +71,20 @@ class EmbeddingRow(SQLModel, table=True):
     text_sha: str = Field(max_length=64, primary_key=True)
     dim: int
     vector: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class PackageRow(SQLModel, table=True):
+    __tablename__ = "packages"
+    __table_args__ = (UniqueConstraint("run_id", "root", name="uq_packages"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="runs.id", index=True)
+    label: str = Field(max_length=300)
+    root: str = Field(sa_column=Column(Text, nullable=False))
+    rule: str = Field(default="", max_length=200)
+    lead_document_id: int = Field(foreign_key="documents.id")
+    # -- member document ids and paths, lead first --
+    document_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON))
+    files: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     created_at: datetime = Field(default_factory=utcnow)
