@@ -46,7 +46,7 @@ Rules:
 PACKAGE_INSTRUCTIONS = INSTRUCTIONS.replace(
     "You receive sections of ONE document and a list of questions.",
     "You receive sections of ONE solicitation: several files (the RFQ or RFP, a work\n"
-    "statement, attachments), each section naming its file in the \"file\" attribute,\n"
+    'statement, attachments), each section naming its file in the "file" attribute,\n'
     "and a list of questions. Answer for the solicitation as a whole; when files disagree,\n"
     "the RFQ/RFP's own terms (deadlines, instructions, evaluation) prevail.",
 )
@@ -167,7 +167,7 @@ def render_sections(sections: list[Section]) -> str:
         # -- a package's sections name their file, so the model can tell the RFQ from the PWS --
         file = f' file="{html.escape(s.file, quote=True)}"' if s.file else ""
         parts.append(
-            f'<section id="{html.escape(s.chunk_id, quote=True)}"{file} pages="{s.pages}"'
+            f'<section id="{html.escape(s.chunk_id, quote=True)}" pages="{s.pages}"{file}'
             f' heading="{heading}">\n{html.escape(s.text, quote=False)}\n</section>'
         )
     return "\n".join(parts)

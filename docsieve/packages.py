@@ -145,9 +145,7 @@ def decide(root: str, members: list[Member], mode: PackageMode) -> Grouping | No
     core = named or rfps
     shared = frozenset.intersection(*(m.identifiers for m in core))
     if len(core) >= 2 and shared:
-        return Grouping(
-            root, _lead_first(members), f"auto: files share identifier {min(shared)}"
-        )
+        return Grouping(root, _lead_first(members), f"auto: files share identifier {min(shared)}")
     return None
 
 

@@ -84,7 +84,9 @@ def select_package(
     return sel.model_copy(update={"questions": questions, "package": package})
 
 
-def member_selection(sel: DocumentSelection, path: str, sha256: str, tokens: int) -> DocumentSelection:
+def member_selection(
+    sel: DocumentSelection, path: str, sha256: str, tokens: int
+) -> DocumentSelection:
     """The part of a package selection that came from one file: its ledger share."""
     questions = [
         QuestionSelection(

@@ -54,6 +54,7 @@ def analyze_flow(run_id: int, settings: Settings) -> AnalyzeSummary:
             selection=sel,
             outcome=outcome,
             prices=resources.prices(settings.data_dir),
+            package_id=sel.package.id if sel.package else None,
         )
         progress.advance(sel.path.rsplit("/", 1)[-1])
     return out

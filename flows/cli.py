@@ -22,6 +22,7 @@ from typing import Annotated
 import typer
 
 from docsieve.errors import DocsieveError
+from docsieve.packages import PackageMode
 from docsieve.types import DocStatus, DocType
 from flows import console
 from flows.cli_support import (
@@ -58,6 +59,10 @@ from flows.cli_server import serve, server_app  # noqa: E402 -- after the enviro
 app.add_typer(server_app)
 app.command()(serve)
 
+PACKAGE_HELP = (
+    "analyse a folder's files as one solicitation: auto (rfp profile: a folder with one"
+    " RFQ/RFP and its attachments), folder (every folder), none (each file alone)"
+)
 RETRY_HELP = (
     "parse again unchanged files whose last attempt failed (without it, only failures "
     "for a limit or a transient fault are retried, and only when the parse settings changed)"
@@ -188,8 +193,9 @@ def select_cmd(
     profile: Annotated[str, typer.Option(help="profile name (data/profiles) or .toml path")],
     budget: Annotated[int | None, typer.Option(help="token budget per document")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    package: Annotated[PackageMode, typer.Option(help=PACKAGE_HELP)] = PackageMode.AUTO,
 ) -> None:
-    """Select, per document and question, the sections stage 2 needs."""
+    """Select, per document (or package) and question, the sections stage 2 needs."""
     from flows import preflight, states
     from flows.select import select_flow
 
@@ -198,7 +204,9 @@ def select_cmd(
     check(preflight.check_budget, budget)
     check(preflight.check_profile, profile, settings)
     open_db(settings, prefect=True)
-    summary = with_bar(as_json, states.call, select_flow, str(path), settings, profile, budget)
+    summary = with_bar(
+        as_json, states.call, select_flow, str(path), settings, profile, budget, package
+    )
     console.print_selections(summary, as_json)
     if any(r.status in ATTENTION for r in summary.ingest):
         raise typer.Exit(EXIT_ATTENTION)
@@ -248,6 +256,7 @@ def run(
         bool, typer.Option(help="on resume, send degraded documents again (paid)")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    package: Annotated[PackageMode, typer.Option(help=PACKAGE_HELP)] = PackageMode.AUTO,
 ) -> None:
     """Ingest, chunk, select and analyse in one resumable Prefect flow."""
     from flows import preflight
@@ -268,6 +277,7 @@ def run(
         fresh=fresh,
         retry_failed=retry_failed,
         retry_degraded=retry_degraded,
+        package=package,
     )
     db = open_db(settings)
     with db.session() as s:

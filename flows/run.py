@@ -19,10 +19,12 @@ from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, Field
 
 from docsieve.errors import ConfigError
+from docsieve.packages import PackageMode
 from docsieve.settings import Settings
 from docsieve.types import DocStatus, DocType, IngestResult
 from flows import progress, resources, stages, states
 from flows.ingest import FAILED, ingest_paths, parsed_documents
+from flows.packages import Planned, plan_packages, process_package_plain
 from flows.runtime import database
 from storage import budget, leases, repo
 from storage.calls_repo import reconcile_calls
@@ -44,6 +46,11 @@ class DocumentResult(BaseModel):
     provider: str | None = None
     model: str | None = None
     fallbacks: list[str] = Field(default_factory=list)
+    # -- a solicitation package (ADR 0010): row label, member files (lead first), its id;
+    #    ``path`` is then the package folder and ``document_id`` its lead document --
+    label: str | None = None
+    files: list[str] = Field(default_factory=list)
+    package_id: int | None = None
 
 
 class RunSummary(BaseModel):
@@ -192,6 +199,18 @@ def process_document(
     return states.task_result(res, problem, states.DEGRADED)
 
 
+@task(name="process-package", cache_policy=NO_CACHE, task_run_name="process package {name}")
+def process_package(
+    settings: Settings,
+    run_id: int,
+    planned: Planned,
+    name: str,
+    profile_name: str | None = None,
+    chunker: str | None = None,
+) -> DocumentResult:
+    return process_package_plain(settings, run_id, planned, profile_name, chunker)
+
+
 def resumable_run(settings: Settings, root: str, profile: str | None) -> int | None:
     """The latest unfinished run of the same folder and profile, if any."""
     with database(settings).session() as s:
@@ -278,18 +297,29 @@ def run_flow(
     fresh: bool = False,
     retry_failed: bool = False,
     retry_degraded: bool = False,
+    package: PackageMode = PackageMode.AUTO,
 ) -> RunSummary:
     """Ingest, chunk, select and analyse ``root``; resume its unfinished run if any.
 
     The process owns the folder's runs while it works (a lease); a second process
     on the same folder and profile stops with :class:`storage.leases.LeaseHeldError`.
     A resumed run reuses every stored analysis, degraded ones too unless
-    ``retry_degraded``.
+    ``retry_degraded``. Files that form a solicitation package (``package``, ADR 0010)
+    are analysed together: one selection and one stage-2 request per package.
     """
     lease = take_run(settings, root, profile)
     try:
         return _run(
-            root, settings, profile, doc_type, chunker, fresh, retry_failed, retry_degraded, lease
+            root,
+            settings,
+            profile,
+            doc_type,
+            chunker,
+            fresh,
+            retry_failed,
+            retry_degraded,
+            lease,
+            package,
         )
     finally:
         leases.keeper(database(settings)).drop(lease[0])
@@ -305,6 +335,7 @@ def _run(
     retry_failed: bool,
     retry_degraded: bool,
     lease: tuple[str, str],
+    package: PackageMode = PackageMode.AUTO,
 ) -> RunSummary:
     from prefect.runtime import flow_run
 
@@ -333,8 +364,10 @@ def _run(
     )
 
     names = parsed_documents(db, ingest)
-    doc_ids = list(names)
-    progress.start(len(doc_ids), "analyse")
+    packages = plan_packages(db, run_id, list(names), package, profile)
+    grouped = {i for p in packages for i in p.document_ids}
+    doc_ids = [i for i in names if i not in grouped]
+    progress.start(len(doc_ids) + len(packages), "analyse")
     results: list[DocumentResult] = []
     args = (profile, chunker, retry_degraded)
     if settings.analyze.batch and doc_ids:  # -- stage 2 as Message Batches (flows.batched) --
@@ -342,6 +375,9 @@ def _run(
 
         batch_task(settings, run_id, doc_ids, *args)
     if settings.run.task_runner == "sequential":
+        for p in packages:
+            results.append(process_package(settings, run_id, p, p.ref.label, profile, chunker))
+            progress.advance(p.ref.label)
         for i in doc_ids:
             results.append(states.call(process_document, settings, run_id, i, names[i], *args))
             progress.advance(names[i])

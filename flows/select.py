@@ -12,12 +12,14 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel
 
+from docsieve.packages import PackageMode
 from docsieve.profiles import load_profile
 from docsieve.selection import DocumentSelection
 from docsieve.settings import Settings
 from docsieve.types import IngestResult
 from flows import progress, resources, stages, states
 from flows.ingest import FAILED, ingest_paths, parsed_documents
+from flows.packages import plan_packages, select_package_stage
 from flows.runtime import database
 from storage import repo
 
@@ -67,9 +69,14 @@ def select_one(
 
 @flow(name="docsieve-select", flow_run_name="select {root}")
 def select_flow(
-    root: str, settings: Settings, profile: str, budget_tokens: int | None = None
+    root: str,
+    settings: Settings,
+    profile: str,
+    budget_tokens: int | None = None,
+    package: PackageMode = PackageMode.AUTO,
 ) -> SelectSummary:
-    load_profile(profile, settings.data_dir)  # -- fail fast on a bad profile --
+    """Select per document, or per solicitation package (ADR 0010): one selection each."""
+    prof = load_profile(profile, settings.data_dir)  # -- fail fast on a bad profile --
     db = database(settings)
     with db.session() as s:
         run = repo.start_run(
@@ -79,9 +86,17 @@ def select_flow(
     assert run_id is not None
     ingest = ingest_paths(settings, run_id, Path(root))
     names = parsed_documents(db, ingest)
-    progress.start(len(names), "select")
+    packages = plan_packages(db, run_id, list(names), package, profile)
+    grouped = {i for p in packages for i in p.document_ids}
+    progress.start(len(names) - len(grouped) + len(packages), "select")
     selections = []
+    for p in packages:
+        sel, _ = select_package_stage(db, settings, run_id, p, prof, budget_tokens=budget_tokens)
+        selections.append(sel)
+        progress.advance(p.ref.label)
     for doc_id, name in names.items():
+        if doc_id in grouped:
+            continue
         selections.append(select_one(settings, run_id, doc_id, name, profile, budget_tokens))
         progress.advance(name)
     with db.session() as s:

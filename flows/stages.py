@@ -284,6 +284,7 @@ def record_stage1_ledger(
     chunked: Chunked,
     selection: DocumentSelection,
     select_seconds: float,
+    package_id: int | None = None,
 ) -> None:
     """Write the document, chunk and select entries of the funnel."""
     with db.session() as s:
@@ -298,6 +299,7 @@ def record_stage1_ledger(
             chunks_reused=chunked.reused,
             selection=selection,
             select_seconds=select_seconds,
+            package_id=package_id,
         )
 
 
@@ -311,6 +313,7 @@ def record_stage2_ledger(
     selection: DocumentSelection,
     outcome: AnalyzeOutcome,
     prices: PriceTable,
+    package_id: int | None = None,
 ) -> None:
     """Write the analyze entry (from the call log) and the whole-document baseline."""
     with db.session() as s:
@@ -326,4 +329,5 @@ def record_stage2_ledger(
             prices=prices,
             reference_model=settings.analyze.anthropic_model,
             encoding=settings.encoding,
+            package_id=package_id,
         )

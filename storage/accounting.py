@@ -39,9 +39,13 @@ def record_stage1(
     chunks_reused: bool,
     selection: DocumentSelection,
     select_seconds: float,
+    package_id: int | None = None,
 ) -> None:
-    """Write the document, chunk and select entries of the funnel."""
-    ledger.record(s, run_id, document_id, "document", tokens_in=doc_tokens)
+    """Write the document, chunk and select entries of the funnel.
+
+    A member of a package passes its share of the package selection and the package id.
+    """
+    ledger.record(s, run_id, document_id, "document", tokens_in=doc_tokens, package_id=package_id)
     ledger.record(
         s,
         run_id,
@@ -50,6 +54,7 @@ def record_stage1(
         tokens_in=sum(c.tokens for c in chunks),
         seconds=chunk_seconds,
         detail={"chunker": chunker, "chunks": len(chunks), "reused": chunks_reused},
+        package_id=package_id,
     )
     ledger.record(
         s,
@@ -59,6 +64,7 @@ def record_stage1(
         tokens_in=selection.selected_tokens,
         seconds=select_seconds,
         detail={"scorer": selection.scorer, "profile": selection.profile},
+        package_id=package_id,
     )
 
 
@@ -88,8 +94,12 @@ def record_stage2(
     prices: PriceTable,
     reference_model: str,
     encoding: str,
+    package_id: int | None = None,
 ) -> None:
     """Write the analyze entry (from the call log) and the whole-document baseline.
+
+    A package's stage 2 is recorded once, on its lead document, with the package's
+    tokens as ``doc_tokens`` (the baseline sends every file whole).
 
     ``reference_model`` prices the baseline when the serving model has no
     price (an offline analyzer), and is quoted as the API reference.
@@ -115,6 +125,7 @@ def record_stage2(
             "degraded": degraded,
             "reason": reason,
         },
+        package_id=package_id,
     )
     # -- baseline: the whole document instead of the selection, same model, same output --
     model = (a.model if a and a.model else None) or reference_model
@@ -153,6 +164,7 @@ def record_stage2(
         tokens_out=u.output_tokens,
         cost_usd=base_cost,
         detail={"model": model, **reference},
+        package_id=package_id,
     )
 
 

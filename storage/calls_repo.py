@@ -275,6 +275,7 @@ class CallStore:
             cache_read_tokens=u.cache_read_tokens,
             cost_usd=analysis.cost_usd,
             analysis_json=self._clean(analysis.model_dump(mode="json")),
+            package_id=analysis.package.id if analysis.package else None,
         )
         with self.db.session() as s:
             s.add(row)

@@ -33,6 +33,7 @@ def record(
     cost_usd: float = 0.0,
     seconds: float = 0.0,
     detail: dict[str, Any] | None = None,
+    package_id: int | None = None,
 ) -> LedgerRow:
     """Write (or overwrite) the entry of one stage for one document of one run."""
     if stage not in STAGES:
@@ -49,6 +50,7 @@ def record(
     row.tokens_in, row.tokens_out = tokens_in, tokens_out
     row.cache_write_tokens, row.cache_read_tokens = cache_write_tokens, cache_read_tokens
     row.cost_usd, row.seconds, row.detail = cost_usd, seconds, detail or {}
+    row.package_id = package_id
     s.add(row)
     s.flush()
     return row

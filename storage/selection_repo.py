@@ -19,12 +19,13 @@ from sqlmodel import Session, col, select
 
 from docsieve.errors import StorageError
 from docsieve.selection import ChunkDecision, DocumentSelection, QuestionSelection, SelectedChunk
+from storage.packages_repo import package_ref
 from storage.tables_select import EmbeddingRow, SelectionDocRow, SelectionRow
 
 if TYPE_CHECKING:
     from storage.db import Database
 
-_SNAPSHOT = ("text", "heading_path", "page_start", "page_end", "start", "end", "tokens")
+_SNAPSHOT = ("text", "heading_path", "page_start", "page_end", "start", "end", "tokens", "file")
 
 
 def save_selection(session: Session, run_id: int, document_id: int, sel: DocumentSelection) -> None:
@@ -53,6 +54,7 @@ def save_selection(session: Session, run_id: int, document_id: int, sel: Documen
                 {"question_id": q.question_id, "threshold": q.threshold} for q in sel.questions
             ],
             schema_version=sel.schema_version,
+            package_id=sel.package.id if sel.package else None,
         )
     )
     for q in sel.questions:
@@ -145,6 +147,7 @@ def load_selection(session: Session, run_id: int, document_id: int) -> DocumentS
         scorer=doc.scorer,
         document_tokens=doc.document_tokens,
         questions=questions,
+        package=package_ref(session, doc.package_id) if doc.package_id else None,
     )
 
 
