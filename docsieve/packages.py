@@ -18,8 +18,11 @@ The grouping rule, by mode (``docsieve run --package``):
   2. the files named as the solicitation, or (when none is) the files
      classified ``rfp``, all carry one identifier (a solicitation, project or
      order number such as ``ID11170017``) in their name or opening.
-  A folder of unrelated RFPs is therefore left alone: each file is answered
-  by itself. ``--package folder`` groups the folders this rule misses.
+  Files classified ``contract`` or ``nda`` join only as attachments: named so
+  (attachment, addendum, amendment, clauses, form, NDA...) or carrying one of
+  the lead file's identifiers. A folder of unrelated RFPs, or of contracts next
+  to one RFQ, is therefore left alone: each file is answered by itself.
+  ``--package folder`` groups the folders this rule misses.
 - ``none``: no packages; every file is answered alone.
 
 Repository meta files (README, LICENSE) never join a package.
@@ -98,6 +101,11 @@ _SOLICITATION_NAME = re.compile(
 _IDENTIFIER = re.compile(
     r"\b(?=[A-Z0-9-]*\d)(?:[A-Z]{1,6}-?\d{4,}[A-Z0-9-]*|\d{2,}[A-Z][A-Z0-9-]*\d{2,}|\d{7,})\b"
 )
+_ATTACHMENT_NAME = re.compile(
+    r"attachment|addend|amendment|appendix|exhibit|annex|clause|template|form|nda|"
+    r"non-?disclosure|sf\d",
+    re.IGNORECASE,
+)
 OPENING_CHARS = 4000
 
 
@@ -131,22 +139,29 @@ def decide(root: str, members: list[Member], mode: PackageMode) -> Grouping | No
         return None
     named = [m for m in members if m.named_solicitation]
     if len(named) == 1:
-        return Grouping(
-            root,
-            [named[0], *_lead_first([m for m in members if m is not named[0]])],
-            f"auto: one solicitation file ({PurePath(named[0].path).name}) and its attachments",
-        )
-    if not named and len(rfps) == 1:
-        return Grouping(
-            root,
-            [rfps[0], *_lead_first([m for m in members if m is not rfps[0]])],
-            f"auto: one rfp file ({PurePath(rfps[0].path).name}) and its attachments",
-        )
-    core = named or rfps
-    shared = frozenset.intersection(*(m.identifiers for m in core))
-    if len(core) >= 2 and shared:
-        return Grouping(root, _lead_first(members), f"auto: files share identifier {min(shared)}")
-    return None
+        lead, why = named[0], f"auto: one solicitation file ({PurePath(named[0].path).name})"
+    elif not named and len(rfps) == 1:
+        lead, why = rfps[0], f"auto: one rfp file ({PurePath(rfps[0].path).name})"
+    else:
+        core = named or rfps
+        shared = frozenset.intersection(*(m.identifiers for m in core))
+        if len(core) < 2 or not shared:
+            return None
+        lead, why = _lead_first(core)[0], f"auto: files share identifier {min(shared)}"
+    joined = [m for m in members if m is not lead and _belongs(m, lead)]
+    if not joined:
+        return None
+    return Grouping(root, [lead, *_lead_first(joined)], why + " and its attachments")
+
+
+def _belongs(m: Member, lead: Member) -> bool:
+    """A contract joins a solicitation only as one of its attachments (named so, or
+    carrying its number): a folder of contracts next to one RFQ is not a package."""
+    if m.doc_type not in (DocType.CONTRACT, DocType.NDA):
+        return True
+    return bool(_ATTACHMENT_NAME.search(PurePath(m.path).stem)) or bool(
+        m.identifiers & lead.identifiers
+    )
 
 
 def group_packages(members: Iterable[Member], mode: PackageMode) -> list[Grouping]:

@@ -100,3 +100,24 @@ def test_member_names_are_relative_to_the_package_folder() -> None:
     ref = PackageRef(label="x", root="/r/x", files=["/r/x/sub/RFQ.md", "/elsewhere/a.md"])
     assert ref.file_name("/r/x/sub/RFQ.md") == "sub/RFQ.md"
     assert ref.file_name("/elsewhere/a.md") == "a.md"
+
+
+def test_contracts_next_to_an_rfq_stay_alone_attachments_join() -> None:
+    # -- data/samples: one RFQ and two unrelated CUAD contracts --
+    folder = "/data/samples"
+    samples = [
+        _m(1, f"{folder}/18f_epermit_api_rfq.md", RFP),
+        _m(2, f"{folder}/cuad_canopetroleum_sponsorship_agreement.pdf", DocType.CONTRACT),
+        _m(3, f"{folder}/cuad_sporthaley_endorsement_agreement.pdf", DocType.CONTRACT),
+    ]
+    assert decide(folder, samples, PackageMode.AUTO) is None
+    # -- 18F__tts-buy-incident-response-saas: the clause addendum is classified contract --
+    folder = "/rfps/incident"
+    members = [
+        _m(1, f"{folder}/RFQ.md", RFP),
+        _m(2, f"{folder}/Addendum-Commercial-Contract-Clauses.md", DocType.CONTRACT),
+        _m(3, f"{folder}/NDA-COI.md", NDA),
+        _m(4, f"{folder}/master_services_agreement.md", DocType.CONTRACT, {"ID555123"}),
+    ]
+    g = decide(folder, members, PackageMode.AUTO)
+    assert g is not None and [m.document_id for m in g.members] == [1, 2, 3]

@@ -134,6 +134,7 @@ def test_offline_package_answers_the_deadline_from_the_rfq_not_the_pws(
     settings = _bm25(flow_settings)
     summary = run_flow(str(talentmap), settings)
     [res] = summary.documents
+    assert res.label == "talentmap" and len(res.files) == 2
     with database(settings).session() as s:
         [analysis] = run_analyses(s, summary.run_id)
     deadline = analysis.answer("submission_deadline")
