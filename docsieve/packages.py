@@ -12,7 +12,8 @@ The grouping rule, by mode (``docsieve run --package``):
   a folder is a package when it holds two or more documents, at least one
   classified ``rfp``, and one of:
   1. exactly one file is named as the solicitation (``RFQ``, ``RFP``,
-     ``solicitation``, ``request for quotation/proposal`` in its file name),
+     ``solicitation``, ``request for quotation/proposal`` in its file name; not
+     a checklist, form or notice about it),
      or none is and exactly one is classified ``rfp``: the others are its
      attachments;
   2. the files named as the solicitation, or (when none is) the files
@@ -75,7 +76,10 @@ class Member:
 
     @property
     def named_solicitation(self) -> bool:
-        return bool(_SOLICITATION_NAME.search(PurePath(self.path).stem.replace("_", " ")))
+        """Named as the solicitation itself: "RFQ.md", "Attachment1_RFQ.md", not
+        "RFP Checklist.pdf" or "RFP 210000029 NOIA.pdf" (forms and notices about it)."""
+        stem = PurePath(self.path).stem.replace("_", " ")
+        return bool(_SOLICITATION_NAME.search(stem)) and not _SECONDARY_NAME.search(stem)
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,10 @@ _SOLICITATION_NAME = re.compile(
 #    phone numbers do not match) --
 _IDENTIFIER = re.compile(
     r"\b(?=[A-Z0-9-]*\d)(?:[A-Z]{1,6}-?\d{4,}[A-Z0-9-]*|\d{2,}[A-Z][A-Z0-9-]*\d{2,}|\d{7,})\b"
+)
+_SECONDARY_NAME = re.compile(
+    r"checklist|form|template|evaluation|certif|amend|notice|noia|question|answer|award",
+    re.IGNORECASE,
 )
 _ATTACHMENT_NAME = re.compile(
     r"attachment|addend|amendment|appendix|exhibit|annex|clause|template|form|nda|"

@@ -65,16 +65,18 @@ def test_a_folder_of_unrelated_rfps_is_not_a_package() -> None:
 
 
 def test_two_solicitation_files_sharing_a_number_are_one_package() -> None:
-    # -- akhealth__RFP-ARIES-Support: the RFP and its notice of intent to award --
     folder = "/rfps/aries"
     members = [
-        _m(1, f"{folder}/ARIES_SUPPORT_RFP.md", RFP, {"210000029"}),
-        _m(2, f"{folder}/RFP 210000029 NOIA.pdf", OTHER, {"210000029"}),
+        _m(1, f"{folder}/RFP_210000029_part1.md", RFP, {"210000029"}),
+        _m(2, f"{folder}/RFP_210000029_part2.md", RFP, {"210000029"}),
         _m(3, f"{folder}/Attachment 07 QAP.md", RFP),
     ]
     g = decide(folder, members, PackageMode.AUTO)
     assert g is not None and "210000029" in g.rule
-    assert g.members[0].document_id in (1, 2)
+    assert [m.document_id for m in g.members] == [1, 2, 3]
+    # -- two solicitations, two numbers: not one package --
+    other = [members[0], _m(2, f"{folder}/RFP_2100003_other.md", RFP, {"2100003"})]
+    assert decide(folder, other, PackageMode.AUTO) is None
 
 
 def test_grouping_is_per_folder_and_needs_an_rfp_and_two_files() -> None:
@@ -121,3 +123,17 @@ def test_contracts_next_to_an_rfq_stay_alone_attachments_join() -> None:
     ]
     g = decide(folder, members, PackageMode.AUTO)
     assert g is not None and [m.document_id for m in g.members] == [1, 2, 3]
+
+
+def test_forms_and_notices_about_the_rfp_are_not_the_solicitation() -> None:
+    # -- akhealth__RFP-ARIES-Support: three file names say "RFP"; one is the RFP --
+    folder = "/rfps/aries"
+    members = [
+        _m(1, f"{folder}/ARIES_SUPPORT_RFP.md", RFP, {"210000029"}),
+        _m(2, f"{folder}/Attachment 02 RFP Checklist.pdf", RFP),
+        _m(3, f"{folder}/RFP 210000029 NOIA.pdf", None, {"210000029"}),
+        _m(4, f"{folder}/Attachment 05 TEMPLATE Standard Agreement Form.pdf", DocType.CONTRACT),
+    ]
+    assert [m.named_solicitation for m in members] == [True, False, False, False]
+    g = decide(folder, members, PackageMode.AUTO)
+    assert g is not None and [m.document_id for m in g.members] == [1, 2, 4, 3]
