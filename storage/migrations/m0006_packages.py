@@ -1,16 +1,16 @@
-"""Migration 5: solicitation packages (ADR 0010).
+"""Migration 6: solicitation packages (ADR 0010).
 
 A ``packages`` table (one row per run and folder analysed as one solicitation)
 and a ``package_id`` column on the selection, analysis and ledger tables, so a
 package's selection, answers and tokens can be found, and summed, per package.
-Literal DDL, as shipped with schema version 5, for each supported backend.
+Literal DDL, as shipped with schema version 6, for each supported backend.
 """
 
 from sqlalchemy.engine import Connection
 
 from storage.db import run_ddl
 
-VERSION = 5
+VERSION = 6
 DESCRIPTION = "solicitation packages"
 
 _ALTER = """
