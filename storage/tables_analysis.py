@@ -87,5 +87,5 @@ class DocumentAnalysisRow(SQLModel, table=True):
     cost_usd: float | None = None
     analysis_json: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     created_at: datetime = Field(default_factory=utcnow)
-    # -- migration 6: the package answered (its lead document is ``document_id``) --
+    # -- migration 7: the package answered (its lead document is ``document_id``) --
     package_id: int | None = None

@@ -36,7 +36,7 @@ class LedgerRow(SQLModel, table=True):
     seconds: float = 0.0
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     created_at: datetime = Field(default_factory=utcnow)
-    # -- migration 6: the package this entry belongs to; stage 2 of a package is recorded
+    # -- migration 7: the package this entry belongs to; stage 2 of a package is recorded
     #    once, on its lead document --
     package_id: int | None = None
 

@@ -39,7 +39,7 @@ class SelectionDocRow(SQLModel, table=True):
     questions_json: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
     schema_version: int = 1
     created_at: datetime = Field(default_factory=utcnow)
-    # -- migration 6: set when the selection is a package's (stored under its lead document) --
+    # -- migration 7: set when the selection is a package's (stored under its lead document) --
     package_id: int | None = None
 
 

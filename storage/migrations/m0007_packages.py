@@ -1,16 +1,16 @@
-"""Migration 6: solicitation packages (ADR 0010).
+"""Migration 7: solicitation packages (ADR 0010).
 
 A ``packages`` table (one row per run and folder analysed as one solicitation)
 and a ``package_id`` column on the selection, analysis and ledger tables, so a
 package's selection, answers and tokens can be found, and summed, per package.
-Literal DDL, as shipped with schema version 6, for each supported backend.
+Literal DDL, as shipped with schema version 7, for each supported backend.
 """
 
 from sqlalchemy.engine import Connection
 
 from storage.db import run_ddl
 
-VERSION = 6
+VERSION = 7
 DESCRIPTION = "solicitation packages"
 
 _ALTER = """
