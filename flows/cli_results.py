@@ -105,7 +105,8 @@ def requirements_cmd(
     from reports.exports import compliance_csv, write_compliance_xlsx
 
     settings = _settings()
-    [_require(p) for p in paths]
+    for p in paths:
+        _require(p)
     try:
         section = section_of(requirements_for(paths, settings))
     except DocsieveError as exc:

@@ -103,7 +103,12 @@ def print_requirements(sec: ComplianceSection, as_json: bool) -> None:
     if as_json:
         print(sec.model_dump_json(indent=2))
         return
-    cols = [Column("id", no_wrap=True), Column("where", overflow="fold"), "party", "category"]
+    cols: list[Column | str] = [
+        Column("id", no_wrap=True),
+        Column("where", overflow="fold"),
+        "party",
+        "category",
+    ]
     table = Table(*cols, Column("requirement", ratio=3), title=escape(sec.label))
     for r in sec.rows:
         where = " ".join(x for x in (r.section, r.heading) if x)

@@ -186,9 +186,9 @@ def process_package_plain(
     sel, pkg_tokens = select_package_stage(db, settings, run_id, planned, profile, chunker=chunker)
     main, cheaper = resources.analyzers(settings)
     stages.ensure_budgets(db, settings, run_id, planned.lead)
-    from flows.run import _stage2_slot
+    from flows.ownership import stage2_slot
 
-    with _stage2_slot(settings):
+    with stage2_slot(settings):
         outcome = stages.analyze_stage(db, run_id, planned.lead, sel, profile, main, cheaper)
     stages.record_stage2_ledger(
         db,

@@ -21,13 +21,19 @@ from pydantic import BaseModel, Field
 from docsieve.errors import ConfigError
 from docsieve.packages import PackageMode
 from docsieve.settings import Settings
-from docsieve.types import DocStatus, DocType, IngestResult
+from docsieve.types import DocType, IngestResult
 from flows import progress, resources, stages, states
 from flows.ingest import FAILED, ingest_paths, parsed_documents
+from flows.ownership import (
+    previous_ingest,
+    reconcile_run,
+    resumable_run,
+    stage2_slot,
+    take_run,
+)
 from flows.packages import Planned, plan_packages, process_package_plain
 from flows.runtime import database
-from storage import budget, leases, repo
-from storage.calls_repo import reconcile_calls
+from storage import leases, repo
 
 log = logging.getLogger(__name__)
 
@@ -58,17 +64,6 @@ class RunSummary(BaseModel):
     resumed: bool
     ingest: list[IngestResult]
     documents: list[DocumentResult]
-
-
-def _stage2_slot(settings: Settings) -> Any:
-    """One of ``run.stage2_concurrency`` stage-2 slots, shared by every process on the database.
-
-    Our own leases (:mod:`storage.leases`), not Prefect's global concurrency
-    slots: a slot lapses when its holder dies, so a killed run never blocks the next.
-    """
-    return leases.slot(
-        database(settings), settings.run.stage2_limit_name, settings.run.stage2_concurrency
-    )
 
 
 def process_document_plain(
@@ -118,7 +113,7 @@ def process_document_plain(
     )
     main, cheaper = resources.analyzers(settings)
     stages.ensure_budgets(db, settings, run_id, document_id)
-    with _stage2_slot(settings):
+    with stage2_slot(settings):
         outcome = stages.analyze_stage(
             db, run_id, document_id, sel, profile, main, cheaper, retry_degraded=retry_degraded
         )
@@ -209,58 +204,6 @@ def process_package(
     chunker: str | None = None,
 ) -> DocumentResult:
     return process_package_plain(settings, run_id, planned, profile_name, chunker)
-
-
-def resumable_run(settings: Settings, root: str, profile: str | None) -> int | None:
-    """The latest unfinished run of the same folder and profile, if any."""
-    with database(settings).session() as s:
-        return repo.unfinished_run_id(s, "run", root, profile)
-
-
-def run_lease_name(root: str, profile: str | None) -> str:
-    key = hashlib.sha256(f"{root}\0{profile or ''}".encode()).hexdigest()[:40]
-    return f"run:{key}"
-
-
-def take_run(settings: Settings, root: str, profile: str | None) -> tuple[str, str]:
-    """Own the runs of ``root`` and ``profile`` in this process, or raise naming the owner.
-
-    Returns the lease's name and owner.
-    """
-    db = database(settings)
-    owner = leases.new_owner()
-    name = run_lease_name(root, profile)
-    ok, holder = leases.try_acquire(db, name, owner)
-    if not ok:
-        who = holder.describe() if holder else "another process"
-        raise leases.LeaseHeldError(
-            f"{root} is being processed by {who}; wait for it to finish, or stop it"
-        )
-    leases.keeper(db).add(name, owner)
-    return name, owner
-
-
-def reconcile_run(settings: Settings, run_id: int) -> int:
-    """Calls in flight when the run's last owner died become "unknown outcome"; budgets follow."""
-    with database(settings).session() as s:
-        n = reconcile_calls(s, run_id)
-        budget.reconcile(s, run_id)
-    if n:
-        log.warning(
-            "run %s: %d call(s) in flight at a kill: unknown outcome, worst case", run_id, n
-        )
-    return n
-
-
-def _previous_ingest(settings: Settings, run_id: int) -> list[IngestResult]:
-    db = database(settings)
-    with db.session() as s:
-        return [
-            IngestResult(
-                path=i.path, status=DocStatus(i.status), reason=i.reason, document_id=i.document_id
-            )
-            for i in repo.run_items(s, run_id, stage="ingest")
-        ]
 
 
 def _publish(settings: Settings, run_id: int) -> None:
@@ -357,7 +300,7 @@ def _run(
         repo.set_prefect_id(s, run_id, flow_run.id)
     stages.ensure_budgets(db, settings, run_id)
 
-    earlier = _previous_ingest(settings, run_id) if resumed else []
+    earlier = previous_ingest(settings, run_id) if resumed else []
     done_paths = {r.path for r in earlier}
     ingest = earlier + ingest_paths(
         settings, run_id, Path(root), doc_type, skip=done_paths, retry_failed=retry_failed
