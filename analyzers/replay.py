@@ -145,12 +145,24 @@ def replay(
             doc.status_after = outcome.status
             doc.provider_after = resp.provider if resp else None
             doc.model_after = resp.model if resp else None
-            doc.diffs = diff_answers(a.answers, after, compare=_migration_view)
+            doc.diffs = diff_answers(_asked(a), after, compare=_migration_view)
             doc.identical = not doc.diffs
             if resp is None:
                 doc.error = outcome.reason
             report.documents.append(doc)
     return report
+
+
+def _asked(a: DocumentAnalysis) -> list[Answer]:
+    """The stored answers to the questions the request asked.
+
+    -- a question with no selected section was never sent (it is stored "not found by
+       stage 1", analyzers.api): there is no call to replay for it --
+    """
+    if a.request is None:
+        return list(a.answers)
+    asked = {q.id for q in a.request.questions}
+    return [b for b in a.answers if b.question_id in asked]
 
 
 def _replay_from_log(a: DocumentAnalysis, store: CallLog, settings: Settings) -> DocumentReplay:
@@ -181,6 +193,6 @@ def _replay_from_log(a: DocumentAnalysis, store: CallLog, settings: Settings) ->
         doc.error = str(exc)
         return doc
     doc.provider_after, doc.model_after, doc.status_after = resp.provider, resp.model, a.status
-    doc.diffs = diff_answers(a.answers, resp.answers)
+    doc.diffs = diff_answers(_asked(a), resp.answers)
     doc.identical = not doc.diffs
     return doc

@@ -24,7 +24,7 @@ from flows.console import err
 
 @app.command()
 def report(
-    run_id: Annotated[int | None, typer.Argument(help="default: the latest run")] = None,
+    run_id: Annotated[int | None, typer.Argument(help="default: the latest `docsieve run`")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
     export: Annotated[Path | None, typer.Option(help="write md, json, csv and html here")] = None,
 ) -> None:
@@ -44,14 +44,15 @@ def report(
 
 
 def _report_of(db: Any, run_id: int | None, compliance: bool = False) -> Any:
-    """The report of ``run_id`` (default the latest run), or a usage error."""
+    """The report of ``run_id`` (default the latest ``docsieve run``), or a usage error."""
     import reports
     from storage import repo
 
     with db.session() as s:
-        rid = run_id if run_id is not None else repo.latest_run_id(s)
+        # -- the latest pipeline run: a later `ingest`, `select` or `chunk` has no answers --
+        rid = run_id if run_id is not None else repo.latest_run_id(s, "run")
         if rid is None:
-            err.print("[red]error:[/red] no runs yet")
+            err.print("[red]error:[/red] no `docsieve run` yet; pass a run id")
             raise typer.Exit(EXIT_USAGE)
         try:
             return reports.build_report(s, rid, compliance=compliance)
@@ -62,7 +63,7 @@ def _report_of(db: Any, run_id: int | None, compliance: bool = False) -> Any:
 
 @app.command()
 def show(
-    run_id: Annotated[int | None, typer.Argument(help="default: the latest run")] = None,
+    run_id: Annotated[int | None, typer.Argument(help="default: the latest `docsieve run`")] = None,
     doc: Annotated[str | None, typer.Option(help="documents whose file name contains this")] = None,
     question: Annotated[str | None, typer.Option(help="one question id")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,

@@ -95,8 +95,12 @@ def test_run_report_cost_replay(contracts: Path, tmp_path: Path, cli_env: CliRun
     _ok(cli_env.invoke(app, ["show", "--question", "no_such_question"]), 2)
 
     listed = json.loads(_ok(cli_env.invoke(app, ["runs", "--json"])).stdout)
-    assert listed[0]["run_id"] == run_id and listed[0]["status"] == "completed"
-    assert listed[0]["documents"] == 3 and listed[0]["analysed"] == 3
+    # -- latest first; the --fresh re-run above is a run of its own --
+    ids = [r["run_id"] for r in listed]
+    assert ids == sorted(ids, reverse=True) and run_id in ids and len(ids) >= 2
+    (mine,) = [r for r in listed if r["run_id"] == run_id]
+    assert mine["status"] == "completed"
+    assert mine["documents"] == 3 and mine["analysed"] == 3
     assert "completed" in _ok(cli_env.invoke(app, ["runs"])).stdout
 
 
